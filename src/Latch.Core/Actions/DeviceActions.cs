@@ -1,0 +1,306 @@
+using System.Data.Common;
+using Latch.Core.Audit;
+using Latch.Core.Commands;
+using Latch.Core.Data;
+using Latch.Core.Devices;
+using Latch.Core.Rules;
+using Latch.Core.Secrets;
+using Microsoft.EntityFrameworkCore;
+
+namespace Latch.Core.Actions;
+
+/// <summary>
+/// Admission and lifecycle of remote actions (SPEC §5): rules → action records → queued commands, in one
+/// transaction, committed before the caller answers; then each device's fetches and reports move its action.
+/// </summary>
+public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, SecretProtector secrets, TimeProvider clock)
+{
+    // Ids are looked up in chunks: one statement per chunk keeps every provider under its parameter limits.
+    private const int LookupChunk = 1_000;
+
+    public async Task<BulkActionOutcome> RequestAsync(ActionRequestInput input, CancellationToken cancellationToken = default)
+    {
+        Validate(input);
+        try
+        {
+            return await RequestOnceAsync(input, cancellationToken);
+        }
+        catch (Exception exception) when (IsUniqueViolation(exception))
+        {
+            // Another request put the same action in flight for one of these devices between our read and our
+            // write (the one-in-flight index stopped it). Nothing of ours was written; reading again sorts it out.
+            db.ChangeTracker.Clear();
+            return await RequestOnceAsync(input, cancellationToken);
+        }
+    }
+
+    private static void Validate(ActionRequestInput input)
+    {
+        if (string.IsNullOrWhiteSpace(input.RequestedBy))
+            throw new ActionRequestException("Every action request names who asked for it.");
+        if (!Enum.IsDefined(input.Action))
+            throw new ActionRequestException($"Unknown remote action '{input.Action}'.");
+        if (input.DeviceIds.Count == 0)
+            throw new ActionRequestException("Name at least one device.");
+    }
+
+    private async Task<BulkActionOutcome> RequestOnceAsync(ActionRequestInput input, CancellationToken cancellationToken)
+    {
+        var seen = new HashSet<Guid>();
+        var distinct = new List<Guid>(input.DeviceIds.Count);
+        var duplicates = new List<Guid>();
+        foreach (var id in input.DeviceIds)
+            (seen.Add(id) ? distinct : duplicates).Add(id);
+
+        var request = new ActionRequest
+        {
+            Action = input.Action,
+            RequestedBy = input.RequestedBy,
+            RequestedAt = clock.GetUtcNow(),
+            LostDeviceConfirmed = input.LostDeviceConfirmed,
+            DeviceCount = distinct.Count,
+        };
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var devices = await LoadDevicesAsync(distinct, cancellationToken);
+        var inFlight = await DevicesWithActionInFlightAsync(input.Action, devices.Keys, cancellationToken);
+
+        var queued = new List<QueuedAction>();
+        var refused = new List<RefusedAction>();
+        var alreadyPending = new List<Guid>();
+        var notFound = new List<Guid>();
+        var actions = new List<DeviceAction>(distinct.Count);
+        var commands = new List<Command>(distinct.Count);
+        foreach (var id in distinct)
+        {
+            if (!devices.TryGetValue(id, out var device)) { notFound.Add(id); continue; }
+            if (inFlight.Contains(id)) { alreadyPending.Add(id); continue; }
+
+            var verdict = ActionRules.Evaluate(input.Action, device, input.LostDeviceConfirmed);
+            if (!verdict.IsSupported)
+            {
+                var refusal = DeviceAction.Refuse(request, id, verdict.Reason!);
+                actions.Add(refusal);
+                refused.Add(new RefusedAction(id, refusal.Id, verdict.Reason!));
+                continue;
+            }
+            var action = DeviceAction.Queue(request, id, MakePasscodeFor(input.Action, device));
+            actions.Add(action);
+            commands.Add(queue.Create(id, CommandTypeOf(input.Action), CommandPriority.Urgent, action.Id));
+            queued.Add(new QueuedAction(id, action.Id));
+        }
+
+        request.QueuedCount = queued.Count;
+        request.NotSupportedCount = refused.Count;
+        request.AlreadyPendingCount = alreadyPending.Count;
+        request.NotFoundCount = notFound.Count;
+        db.ActionRequests.Add(request);
+        db.AuditEvents.Add(new AuditEvent
+        {
+            At = request.RequestedAt,
+            Actor = request.RequestedBy,
+            Kind = AuditKinds.ActionRequested,
+            ActionRequestId = request.Id,
+            DeviceId = distinct.Count == 1 ? distinct[0] : null,
+            Detail = $"{input.Action} for {distinct.Count} device(s): {queued.Count} queued, {refused.Count} not supported, " +
+                     $"{alreadyPending.Count} already pending, {notFound.Count} not found, {duplicates.Count} duplicate(s) ignored.",
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        await BulkInsert.InsertAsync(db, actions, cancellationToken);
+        await queue.EnqueueAsync(commands, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+
+        return new BulkActionOutcome(request.Id, queued, refused, alreadyPending, notFound, duplicates);
+    }
+
+    /// <summary>
+    /// The next command to hand to a device, with its action moved to active. The rules run again first:
+    /// a device whose facts changed since the request gets its action withdrawn as notSupported instead.
+    /// </summary>
+    public async Task<Command?> NextCommandAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var command = await queue.NextAsync(deviceId, newSession, cancellationToken);
+            var action = command?.DeviceActionId is { } actionId
+                ? await db.DeviceActions.FirstOrDefaultAsync(a => a.Id == actionId, cancellationToken)
+                : null;
+            if (action is { State: DeviceActionState.Pending })
+            {
+                var verdict = await EvaluateAgainAsync(action, deviceId, cancellationToken);
+                if (!verdict.IsSupported)
+                {
+                    action.Withdraw(verdict.Reason!, clock.GetUtcNow());
+                    await queue.WithdrawAsync(command!.Id, verdict.Reason!, cancellationToken);
+                    await db.SaveChangesAsync(cancellationToken);
+                    await transaction.CommitAsync(cancellationToken);
+                    continue;
+                }
+                action.MarkSent(clock.GetUtcNow());
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            await transaction.CommitAsync(cancellationToken);
+            return command;
+        }
+    }
+
+    /// <summary>Records a device's report on one of its commands and moves the action to match. Idempotent.</summary>
+    public async Task<ReportOutcome> RecordReportAsync(Guid deviceId, Guid commandId, CommandReport report,
+        CancellationToken cancellationToken = default)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var (outcome, command) = await queue.ReportAsync(deviceId, commandId, report, cancellationToken);
+        if (outcome == ReportOutcome.Recorded && command!.DeviceActionId is { } actionId
+            && await db.DeviceActions.FirstOrDefaultAsync(a => a.Id == actionId, cancellationToken) is { } action
+            && !action.State.IsFinal())
+        {
+            var now = clock.GetUtcNow();
+            switch (report.Kind)
+            {
+                case CommandReportKind.NotNow when action.State == DeviceActionState.Active:
+                    action.Defer(now);
+                    break;
+                case CommandReportKind.Acknowledged:
+                    if (action.State == DeviceActionState.Pending) action.MarkSent(now);
+                    action.Complete(now);
+                    break;
+                case CommandReportKind.Error:
+                    action.Fail(command.Error!, now);
+                    break;
+            }
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return outcome;
+    }
+
+    /// <summary>An administrator cancels an action whose command the device has not fetched yet.</summary>
+    public async Task CancelAsync(Guid actionId, string canceledBy, CancellationToken cancellationToken = default)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var action = await db.DeviceActions.FirstOrDefaultAsync(a => a.Id == actionId, cancellationToken)
+            ?? throw new ActionRequestException($"There is no action {actionId}.");
+        if (action.State != DeviceActionState.Pending)
+            throw new ActionRequestException($"Only a pending action can be canceled; this one is {action.State}.");
+        var commandId = await db.Commands.Where(c => c.DeviceActionId == actionId).Select(c => c.Id).FirstOrDefaultAsync(cancellationToken);
+        if (!await queue.CancelAsync(commandId, $"Canceled by {canceledBy}.", cancellationToken))
+            throw new ActionRequestException("The device has already fetched this command, so it can no longer be canceled.");
+        action.Cancel(canceledBy, clock.GetUtcNow());
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>A device enrolled again: its old queue is dropped, because commands were addressed to the old enrolment.</summary>
+    public async Task ReenrollAsync(Guid deviceId, CancellationToken cancellationToken = default)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        const string why = "The device enrolled again before it ran the command; send the action again.";
+        var dropped = await queue.ClearAsync(deviceId, why, cancellationToken);
+        await FailActionsAsync(dropped, why, now, cancellationToken);
+        await db.Devices.Where(d => d.Id == deviceId)
+            .ExecuteUpdateAsync(set => set.SetProperty(d => d.EnrolledAt, now), cancellationToken);
+        db.AuditEvents.Add(new AuditEvent
+        {
+            At = now, Actor = "device", Kind = AuditKinds.DeviceReenrolled, DeviceId = deviceId,
+            Detail = $"The device enrolled again; {dropped.Count} queued command(s) dropped.",
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>Expires commands past their lifetime and fails their actions; returns how many expired.</summary>
+    public async Task<int> ExpireOverdueAsync(int limit = 1_000, CancellationToken cancellationToken = default)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var expired = await queue.ExpireAsync(limit, cancellationToken);
+        await FailActionsAsync(expired, "The device did not check in before the command expired.", clock.GetUtcNow(), cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return expired.Count;
+    }
+
+    /// <summary>Decrypts an action's temporary passcode for someone allowed to see it; every reveal is audited.</summary>
+    public async Task<string?> RevealPasscodeAsync(Guid actionId, string revealedTo, CancellationToken cancellationToken = default)
+    {
+        var action = await db.DeviceActions.AsNoTracking().FirstOrDefaultAsync(a => a.Id == actionId, cancellationToken)
+            ?? throw new ActionRequestException($"There is no action {actionId}.");
+        if (action.ProtectedPasscode is null) return null;
+        db.AuditEvents.Add(new AuditEvent
+        {
+            At = clock.GetUtcNow(), Actor = revealedTo, Kind = AuditKinds.PasscodeRevealed,
+            DeviceId = action.DeviceId, DeviceActionId = action.Id, ActionRequestId = action.RequestId,
+            Detail = "Temporary passcode revealed.",
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        return secrets.Unprotect(action.ProtectedPasscode);
+    }
+
+    // SQLSTATE 23505 is unique_violation; SQLite never gets here because its write transactions are serialised.
+    private static bool IsUniqueViolation(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+            if (e is DbException { SqlState: "23505" }) return true;
+        return false;
+    }
+
+    private async Task FailActionsAsync(List<Command> dropped, string why, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var actionIds = dropped.Where(c => c.DeviceActionId is not null).Select(c => c.DeviceActionId!.Value).ToList();
+        foreach (var chunk in actionIds.Chunk(LookupChunk))
+        {
+            var actions = await db.DeviceActions.Where(a => chunk.Contains(a.Id)).ToListAsync(cancellationToken);
+            foreach (var action in actions.Where(a => !a.State.IsFinal()))
+                action.Fail(why, now);
+        }
+    }
+
+    private async Task<RuleVerdict> EvaluateAgainAsync(DeviceAction action, Guid deviceId, CancellationToken cancellationToken)
+    {
+        var device = await db.Devices.AsNoTracking().FirstOrDefaultAsync(d => d.Id == deviceId, cancellationToken);
+        if (device is null) return RuleVerdict.NotSupported("The device no longer exists.");
+        var lostConfirmed = await db.ActionRequests.Where(r => r.Id == action.RequestId)
+            .Select(r => r.LostDeviceConfirmed).FirstOrDefaultAsync(cancellationToken);
+        return ActionRules.Evaluate(action.Action, device, lostConfirmed);
+    }
+
+    private async Task<Dictionary<Guid, Device>> LoadDevicesAsync(List<Guid> ids, CancellationToken cancellationToken)
+    {
+        var devices = new Dictionary<Guid, Device>(ids.Count);
+        foreach (var chunk in ids.Chunk(LookupChunk))
+        {
+            await foreach (var device in db.Devices.AsNoTracking().Where(d => chunk.Contains(d.Id)).AsAsyncEnumerable().WithCancellation(cancellationToken))
+                devices[device.Id] = device;
+        }
+        return devices;
+    }
+
+    private async Task<HashSet<Guid>> DevicesWithActionInFlightAsync(RemoteAction action, IEnumerable<Guid> deviceIds,
+        CancellationToken cancellationToken)
+    {
+        var inFlight = new HashSet<Guid>();
+        foreach (var chunk in deviceIds.Chunk(LookupChunk))
+        {
+            var busy = await db.DeviceActions
+                .Where(a => a.Action == action && (a.State == DeviceActionState.Pending || a.State == DeviceActionState.Active)
+                            && chunk.Contains(a.DeviceId))
+                .Select(a => a.DeviceId).ToListAsync(cancellationToken);
+            inFlight.UnionWith(busy);
+        }
+        return inFlight;
+    }
+
+    // Android device administrators set a passcode that Latch makes; iOS clears it and Windows makes its own.
+    private string? MakePasscodeFor(RemoteAction action, Device device) =>
+        action == RemoteAction.ResetPasscode && device.Platform == Platform.Android
+            ? secrets.Protect(TemporaryPasscode.Generate())
+            : null;
+
+    private static string CommandTypeOf(RemoteAction action) => action switch
+    {
+        RemoteAction.RemoteLock => CommandTypes.RemoteLock,
+        RemoteAction.ResetPasscode => CommandTypes.ResetPasscode,
+        _ => throw new ArgumentOutOfRangeException(nameof(action)),
+    };
+}

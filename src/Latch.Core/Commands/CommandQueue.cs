@@ -1,0 +1,168 @@
+using Latch.Core.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Latch.Core.Commands;
+
+/// <summary>
+/// The durable per-device command queue: every concurrency-sensitive statement about commands lives here and is
+/// tested on SQLite and PostgreSQL alike. State changes are conditional UPDATEs on the current status, so two
+/// server processes (or a replayed report) cannot move a command twice. Callers own the transaction.
+/// </summary>
+public sealed class CommandQueue(LatchDbContext db, TimeProvider clock, IOptions<CommandQueueOptions> options)
+{
+    private readonly TimeSpan _lifetime = options.Value.CommandLifetime;
+
+    /// <summary>A new command for a device, stamped with the queue's clock and lifetime; not yet saved.</summary>
+    public Command Create(Guid deviceId, string type, int priority, Guid? deviceActionId = null, string? payload = null)
+    {
+        var now = clock.GetUtcNow();
+        return new Command
+        {
+            DeviceId = deviceId,
+            DeviceActionId = deviceActionId,
+            Type = type,
+            Priority = priority,
+            Payload = payload,
+            EnqueuedAt = now,
+            ExpiresAt = now + _lifetime,
+        };
+    }
+
+    /// <summary>Writes many commands in the caller's transaction (or one of its own when there is none).</summary>
+    public async Task EnqueueAsync(IReadOnlyList<Command> commands, CancellationToken cancellationToken = default)
+    {
+        if (db.Database.CurrentTransaction is not null)
+        {
+            await BulkInsert.InsertAsync(db, commands, cancellationToken);
+            return;
+        }
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await BulkInsert.InsertAsync(db, commands, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The device's next command, by priority then age, marked sent. A sent command without a report is offered
+    /// again (delivery is at least once; the command id makes a repeat harmless). NotNow commands wait for the
+    /// device's next session: pass <paramref name="newSession"/> when the device starts one (Apple: Idle).
+    /// </summary>
+    public async Task<Command?> NextAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        var eligible = newSession ? CommandStatuses.Open : [CommandStatus.Queued, CommandStatus.Sent];
+        while (true)
+        {
+            var next = await db.Commands.AsNoTracking()
+                .Where(c => c.DeviceId == deviceId && eligible.Contains(c.Status) && c.ExpiresAt > now)
+                .OrderBy(c => c.Priority).ThenBy(c => c.EnqueuedAt).ThenBy(c => c.Id)
+                .FirstOrDefaultAsync(cancellationToken);
+            if (next is null) return null;
+
+            var claimed = await db.Commands
+                .Where(c => c.Id == next.Id && c.Status == next.Status && c.DeliveryCount == next.DeliveryCount)
+                .ExecuteUpdateAsync(set => set
+                    .SetProperty(c => c.Status, CommandStatus.Sent)
+                    .SetProperty(c => c.DeliveryCount, next.DeliveryCount + 1)
+                    .SetProperty(c => c.LastSentAt, now), cancellationToken);
+            if (claimed == 0) continue; // another request moved it first: look again
+
+            next.Status = CommandStatus.Sent;
+            next.DeliveryCount++;
+            next.LastSentAt = now;
+            return next;
+        }
+    }
+
+    /// <summary>
+    /// Records what the device said about one of its commands. Idempotent: a replayed report, or one for a
+    /// finished command, changes nothing. A command id that is not this device's is refused, not recorded.
+    /// </summary>
+    public async Task<(ReportOutcome Outcome, Command? Command)> ReportAsync(
+        Guid deviceId, Guid commandId, CommandReport report, CancellationToken cancellationToken = default)
+    {
+        var command = await db.Commands.AsNoTracking().FirstOrDefaultAsync(c => c.Id == commandId, cancellationToken);
+        if (command is null || command.DeviceId != deviceId) return (ReportOutcome.UnknownCommand, null);
+
+        var now = clock.GetUtcNow();
+        var (status, finished) = report.Kind switch
+        {
+            CommandReportKind.Acknowledged => (CommandStatus.Acknowledged, (DateTimeOffset?)now),
+            CommandReportKind.Error => (CommandStatus.Error, now),
+            CommandReportKind.NotNow => (CommandStatus.NotNow, (DateTimeOffset?)null),
+            _ => throw new ArgumentOutOfRangeException(nameof(report), report.Kind, "Unknown report kind."),
+        };
+        // NotNow only moves a command that is out with the device; a repeated NotNow is a replay.
+        CommandStatus[] from = report.Kind == CommandReportKind.NotNow ? [CommandStatus.Sent] : CommandStatuses.Open;
+        var error = report.Kind == CommandReportKind.Error ? Truncate(report.Error ?? "The device reported an error.") : null;
+
+        var changed = await db.Commands
+            .Where(c => c.Id == commandId && from.Contains(c.Status))
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(c => c.Status, status)
+                .SetProperty(c => c.FinishedAt, finished)
+                .SetProperty(c => c.Error, error), cancellationToken);
+        if (changed == 0) return (ReportOutcome.AlreadyRecorded, command);
+
+        command.Status = status;
+        command.FinishedAt = finished;
+        command.Error = error;
+        return (ReportOutcome.Recorded, command);
+    }
+
+    /// <summary>Drops every open command of a device (re-enrolment, unenrolment) and returns them as they were.</summary>
+    public Task<List<Command>> ClearAsync(Guid deviceId, string why, CancellationToken cancellationToken = default) =>
+        Drop(OpenCommands.Where(c => c.DeviceId == deviceId), CommandStatus.Canceled, why, cancellationToken);
+
+    /// <summary>Cancels one command the device does not have; false when it is out with the device or finished.</summary>
+    public async Task<bool> CancelAsync(Guid commandId, string why, CancellationToken cancellationToken = default) =>
+        (await Drop(OpenCommands.Where(c => c.Id == commandId && c.Status != CommandStatus.Sent), CommandStatus.Canceled, why, cancellationToken)).Count > 0;
+
+    /// <summary>Drops one open command whatever its delivery state (the rules now refuse it).</summary>
+    public async Task<bool> WithdrawAsync(Guid commandId, string why, CancellationToken cancellationToken = default) =>
+        (await Drop(OpenCommands.Where(c => c.Id == commandId), CommandStatus.Canceled, why, cancellationToken)).Count > 0;
+
+    /// <summary>Marks open commands past their lifetime expired, at most <paramref name="limit"/> at a time.</summary>
+    public Task<List<Command>> ExpireAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        return Drop(OpenCommands.Where(c => c.ExpiresAt <= now).OrderBy(c => c.ExpiresAt).Take(limit),
+            CommandStatus.Expired, "The device did not fetch the command before it expired.", cancellationToken);
+    }
+
+    private IQueryable<Command> OpenCommands
+    {
+        get
+        {
+            var open = CommandStatuses.Open;
+            return db.Commands.Where(c => open.Contains(c.Status));
+        }
+    }
+
+    private async Task<List<Command>> Drop(IQueryable<Command> openCommands, CommandStatus to, string why, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var open = CommandStatuses.Open;
+        var dropped = await openCommands.AsNoTracking().ToListAsync(cancellationToken);
+        if (dropped.Count == 0) return dropped;
+
+        var ids = dropped.Select(c => c.Id).ToList();
+        var changed = await db.Commands
+            .Where(c => ids.Contains(c.Id) && open.Contains(c.Status))
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(c => c.Status, to)
+                .SetProperty(c => c.FinishedAt, now)
+                .SetProperty(c => c.Error, why), cancellationToken);
+        if (changed != dropped.Count)
+        {
+            // Some were finished meanwhile by a report; return only those this call dropped.
+            var stillDropped = await db.Commands.AsNoTracking()
+                .Where(c => ids.Contains(c.Id) && c.Status == to && c.FinishedAt == now)
+                .Select(c => c.Id).ToListAsync(cancellationToken);
+            dropped = dropped.Where(c => stillDropped.Contains(c.Id)).ToList();
+        }
+        return dropped;
+    }
+
+    private static string Truncate(string text) => text.Length <= 2000 ? text : text[..2000];
+}

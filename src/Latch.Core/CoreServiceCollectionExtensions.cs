@@ -1,0 +1,23 @@
+using Latch.Core.Actions;
+using Latch.Core.Commands;
+using Latch.Core.Groups;
+using Latch.Core.Secrets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Latch.Core;
+
+public static class CoreServiceCollectionExtensions
+{
+    /// <summary>The domain services. The host adds the database provider, Data Protection and the options' binding.</summary>
+    public static IServiceCollection AddLatchCore(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<CommandQueueOptions>();
+        services.AddSingleton<SecretProtector>();
+        services.AddScoped<CommandQueue>();
+        services.AddScoped<DeviceActions>();
+        services.AddScoped<GroupDirectory>();
+        return services;
+    }
+}

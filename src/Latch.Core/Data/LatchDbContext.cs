@@ -1,0 +1,113 @@
+using Latch.Core.Actions;
+using Latch.Core.Audit;
+using Latch.Core.Commands;
+using Latch.Core.Devices;
+using Latch.Core.Groups;
+using Latch.Core.Users;
+using Microsoft.EntityFrameworkCore;
+
+namespace Latch.Core.Data;
+
+/// <summary>
+/// The one context. It knows no provider: Latch.Data.Sqlite and Latch.Data.Postgres supply the provider,
+/// their migrations and provider quirks. Enums are stored by name so the database reads on its own.
+/// </summary>
+public sealed class LatchDbContext(DbContextOptions<LatchDbContext> options) : DbContext(options)
+{
+    public DbSet<Device> Devices => Set<Device>();
+    public DbSet<User> Users => Set<User>();
+    public DbSet<Group> Groups => Set<Group>();
+    public DbSet<GroupDevice> GroupDevices => Set<GroupDevice>();
+    public DbSet<GroupUser> GroupUsers => Set<GroupUser>();
+    public DbSet<ActionRequest> ActionRequests => Set<ActionRequest>();
+    public DbSet<DeviceAction> DeviceActions => Set<DeviceAction>();
+    public DbSet<DeviceActionTransition> DeviceActionTransitions => Set<DeviceActionTransition>();
+    public DbSet<Command> Commands => Set<Command>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        configurationBuilder.Properties<Enum>().HaveConversion<string>().HaveMaxLength(40);
+        configurationBuilder.Properties<string>().HaveMaxLength(400);
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<User>(user =>
+        {
+            user.HasIndex(u => u.UserPrincipalName).IsUnique();
+        });
+
+        modelBuilder.Entity<Device>(device =>
+        {
+            device.Property(d => d.OsVersion)
+                .HasConversion(v => v.ToString(), text => OsVersion.Parse(text))
+                .HasMaxLength(40);
+            device.HasOne(d => d.Owner).WithMany().HasForeignKey(d => d.OwnerId).OnDelete(DeleteBehavior.SetNull);
+            device.HasOne<User>().WithMany().HasForeignKey(d => d.EnrolledByUserId).OnDelete(DeleteBehavior.SetNull);
+            device.HasOne<User>().WithMany().HasForeignKey(d => d.CurrentUserId).OnDelete(DeleteBehavior.SetNull);
+            device.HasIndex(d => d.Name);
+            device.HasIndex(d => d.Channel);
+        });
+
+        modelBuilder.Entity<Group>(group =>
+        {
+            group.HasIndex(g => g.Name).IsUnique();
+            group.HasMany(g => g.Devices).WithOne().HasForeignKey(m => m.GroupId).OnDelete(DeleteBehavior.Cascade);
+            group.HasMany(g => g.Users).WithOne().HasForeignKey(m => m.GroupId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<GroupDevice>(member =>
+        {
+            member.HasKey(m => new { m.GroupId, m.DeviceId });
+            member.HasOne<Device>().WithMany().HasForeignKey(m => m.DeviceId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<GroupUser>(member =>
+        {
+            member.HasKey(m => new { m.GroupId, m.UserId });
+            member.HasOne<User>().WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<ActionRequest>(request =>
+        {
+            request.HasIndex(r => r.RequestedAt);
+        });
+
+        // Actions outlive their device on purpose: the audit trail must survive a device's deletion.
+        modelBuilder.Entity<DeviceAction>(action =>
+        {
+            action.Property(a => a.Reason).HasMaxLength(2000);
+            action.Property(a => a.ProtectedPasscode).HasMaxLength(2000);
+            action.HasOne<ActionRequest>().WithMany().HasForeignKey(a => a.RequestId).OnDelete(DeleteBehavior.Restrict);
+            action.HasMany(a => a.Transitions).WithOne().HasForeignKey(t => t.DeviceActionId).OnDelete(DeleteBehavior.Cascade);
+            action.HasIndex(a => new { a.DeviceId, a.Action, a.State });
+            // At most one lock (or reset) in flight per device, even when two requests race.
+            action.HasIndex(a => new { a.DeviceId, a.Action })
+                .IsUnique()
+                .HasFilter("\"State\" IN ('Pending', 'Active')")
+                .HasDatabaseName("IX_DeviceActions_OneInFlight");
+            action.HasIndex(a => a.RequestId);
+        });
+        modelBuilder.Entity<DeviceActionTransition>(transition =>
+        {
+            transition.Property(t => t.Detail).HasMaxLength(2000);
+        });
+
+        modelBuilder.Entity<Command>(command =>
+        {
+            command.Property(c => c.Payload).HasMaxLength(8000);
+            command.Property(c => c.Error).HasMaxLength(2000);
+            command.HasOne<Device>().WithMany().HasForeignKey(c => c.DeviceId).OnDelete(DeleteBehavior.Cascade);
+            command.HasOne<DeviceAction>().WithMany().HasForeignKey(c => c.DeviceActionId).OnDelete(DeleteBehavior.SetNull);
+            // Serves "next command for this device": open commands by priority, then age.
+            command.HasIndex(c => new { c.DeviceId, c.Status, c.Priority, c.EnqueuedAt });
+            command.HasIndex(c => new { c.Status, c.ExpiresAt });
+        });
+
+        modelBuilder.Entity<AuditEvent>(audit =>
+        {
+            audit.Property(a => a.Detail).HasMaxLength(4000);
+            audit.HasIndex(a => a.At);
+            audit.HasIndex(a => a.DeviceId);
+        });
+    }
+}

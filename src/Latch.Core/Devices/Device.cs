@@ -1,0 +1,40 @@
+using Latch.Core.Users;
+
+namespace Latch.Core.Devices;
+
+/// <summary>A managed device and the facts that the rules engine (SPEC §2–4) decides on.</summary>
+public sealed class Device
+{
+    public Guid Id { get; init; } = Guid.NewGuid();
+    public required string Name { get; set; }
+    public required Platform Platform { get; set; }
+    public required OsVersion OsVersion { get; set; }
+    public required ManagementChannel Channel { get; set; }
+
+    public Guid? OwnerId { get; set; }
+    public User? Owner { get; set; }
+
+    /// <summary>The user who enrolled the device; Windows RT / 8.1 lock only while this user is signed in.</summary>
+    public Guid? EnrolledByUserId { get; set; }
+
+    /// <summary>The user signed in on the device now, as the device last reported; null when nobody is.</summary>
+    public Guid? CurrentUserId { get; set; }
+
+    public bool PasscodeSet { get; set; }
+    public bool AzureAdJoined { get; set; }
+    public bool Supervised { get; set; }
+
+    /// <summary>Apple only: the device has sent an <c>UnlockToken</c> (in <c>TokenUpdate</c>); <c>ClearPasscode</c> needs it.</summary>
+    public bool HasUnlockToken { get; set; }
+
+    /// <summary>Marked lost by an administrator; a passcode reset then needs an explicit confirmation.</summary>
+    public bool IsLost { get; set; }
+
+    public string? Model { get; set; }
+    public string? Manufacturer { get; set; }
+    public string? SerialNumber { get; set; }
+    public string? Imei { get; set; }
+
+    public DateTimeOffset EnrolledAt { get; set; }
+    public DateTimeOffset? LastCheckInAt { get; set; }
+}
