@@ -2,37 +2,44 @@ using Latch.Core.Data;
 using Latch.Data.Postgres;
 using Latch.Data.Sqlite;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Latch.Server.Storage;
 
 public static class StorageServiceCollectionExtensions
 {
-    /// <summary>The database chosen by <see cref="DatabaseOptions"/>, and the Data Protection key ring in the data directory.</summary>
+    /// <summary>
+    /// The database chosen by <see cref="DatabaseOptions"/>, and the Data Protection key ring in the data directory.
+    /// Both are read from options when first needed, so every configuration source (and a test host) applies.
+    /// </summary>
     public static IServiceCollection AddLatchStorage(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
 
-        var latch = configuration.Get<LatchOptions>() ?? new LatchOptions();
-        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
-        var dataDirectory = Directory.CreateDirectory(Path.GetFullPath(latch.DataDirectory));
-
-        services.AddDbContext<LatchDbContext>(options =>
+        services.AddDbContext<LatchDbContext>((provider, options) =>
         {
+            var database = provider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             if (database.IsPostgres)
-                options.UseLatchPostgres(database.ConnectionString ?? "");
+                options.UseLatchPostgres(database.ConnectionString!);
             else
-                options.UseLatchSqlite(database.ConnectionString ?? SqliteStorage.ConnectionStringForFile(SqliteFile(dataDirectory)));
+                options.UseLatchSqlite(database.ConnectionString
+                    ?? SqliteStorage.ConnectionStringForFile(SqliteFile(provider.GetRequiredService<IOptions<LatchOptions>>().Value)));
         });
 
         // Secrets at rest are encrypted with this key ring. Several servers sharing one PostgreSQL database
         // must share the key directory too (a shared volume) until keys move into the database.
-        services.AddDataProtection()
-            .SetApplicationName("Latch")
-            .PersistKeysToFileSystem(KeyDirectory(dataDirectory));
+        services.AddDataProtection().SetApplicationName("Latch");
+        services.AddOptions<KeyManagementOptions>().Configure<IOptions<LatchOptions>, ILoggerFactory>((keys, latch, logging) =>
+            keys.XmlRepository = new FileSystemXmlRepository(KeyDirectory(latch.Value), logging));
         return services;
     }
+
+    /// <summary>The data directory as an absolute path, created when missing.</summary>
+    public static DirectoryInfo DataDirectory(LatchOptions latch) => Directory.CreateDirectory(Path.GetFullPath(latch.DataDirectory));
 
     /// <summary>Where the data lives, for the start-up log: never the password.</summary>
     public static string Describe(DatabaseOptions database, LatchOptions latch)
@@ -42,19 +49,17 @@ public static class StorageServiceCollectionExtensions
             var builder = new NpgsqlConnectionStringBuilder(database.ConnectionString);
             return $"PostgreSQL at {builder.Host}:{builder.Port}, database {builder.Database}";
         }
-        return database.ConnectionString is null
-            ? $"SQLite file {SqliteFile(new DirectoryInfo(Path.GetFullPath(latch.DataDirectory)))}"
-            : "SQLite (connection string from configuration)";
+        return database.ConnectionString is null ? $"SQLite file {SqliteFile(latch)}" : "SQLite (connection string from configuration)";
     }
 
+    private static string SqliteFile(LatchOptions latch) => Path.Combine(DataDirectory(latch).FullName, "latch.db");
+
     // The key ring is readable by the server's own user only: whoever reads it can decrypt the secrets.
-    private static DirectoryInfo KeyDirectory(DirectoryInfo dataDirectory)
+    private static DirectoryInfo KeyDirectory(LatchOptions latch)
     {
-        var path = Path.Combine(dataDirectory.FullName, "keys");
+        var path = Path.Combine(DataDirectory(latch).FullName, "keys");
         return OperatingSystem.IsWindows()
             ? Directory.CreateDirectory(path)
             : Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
-
-    private static string SqliteFile(DirectoryInfo dataDirectory) => Path.Combine(dataDirectory.FullName, "latch.db");
 }
