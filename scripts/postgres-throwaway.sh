@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server from the machine's own binaries, on a loopback port, in a temporary folder.
+# fsync is off unless PG_FSYNC=on (tests want speed; benchmarks want the durable truth).
 #   scripts/postgres-throwaway.sh start [PORT]   prints the connection string on its last line
 #   scripts/postgres-throwaway.sh stop DIR
 set -euo pipefail
@@ -27,7 +28,7 @@ case "${1:-}" in
     "${run[@]}" "$bin/initdb" -D "$dir/data" -U latch --auth=trust --encoding=UTF8 --no-sync >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
     "${run[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=200" start >/dev/null \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=${PG_FSYNC:-off} -c max_connections=200" start >/dev/null \
       || { cat "$dir/server.log" >&2; exit 1; }
     echo "$dir"
     echo "Host=127.0.0.1;Port=$port;Username=latch;Database=postgres"

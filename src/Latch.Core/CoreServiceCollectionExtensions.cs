@@ -1,5 +1,6 @@
 using Latch.Core.Actions;
 using Latch.Core.Commands;
+using Latch.Core.Data;
 using Latch.Core.Groups;
 using Latch.Core.Secrets;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,12 +10,13 @@ namespace Latch.Core;
 
 public static class CoreServiceCollectionExtensions
 {
-    /// <summary>The domain services. The host adds the database provider, Data Protection and the options' binding.</summary>
+    /// <summary>The domain services. The host adds the database provider (with its bulk writer), Data Protection and the options' binding.</summary>
     public static IServiceCollection AddLatchCore(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<CommandQueueOptions>();
         services.AddSingleton<SecretProtector>();
+        services.AddSingleton<BulkInsert>();
         services.AddScoped<CommandQueue>();
         services.AddScoped<DeviceActions>();
         services.AddScoped<GroupDirectory>();

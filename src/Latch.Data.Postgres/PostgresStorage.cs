@@ -1,12 +1,20 @@
 using Latch.Core.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Latch.Data.Postgres;
 
 /// <summary>PostgreSQL, for production and for several server processes sharing one database.</summary>
 public static class PostgresStorage
 {
+    /// <summary>PostgreSQL's services for Latch.Core (its bulk writer); the context itself is configured by <see cref="UseLatchPostgres"/>.</summary>
+    public static IServiceCollection AddLatchPostgres(this IServiceCollection services)
+    {
+        services.AddSingleton<IBulkWriter, PostgresBulkWriter>();
+        return services;
+    }
+
     public static DbContextOptionsBuilder UseLatchPostgres(this DbContextOptionsBuilder options, string connectionString) =>
         options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsAssembly(typeof(PostgresStorage).Assembly.GetName().Name));
 }

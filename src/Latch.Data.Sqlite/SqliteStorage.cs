@@ -6,12 +6,20 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Latch.Data.Sqlite;
 
 /// <summary>SQLite, the default store: one file, WAL, foreign keys on, and commits that survive a power cut.</summary>
 public static class SqliteStorage
 {
+    /// <summary>SQLite's services for Latch.Core (its bulk writer); the context itself is configured by <see cref="UseLatchSqlite"/>.</summary>
+    public static IServiceCollection AddLatchSqlite(this IServiceCollection services)
+    {
+        services.AddSingleton<IBulkWriter, SqliteBulkWriter>();
+        return services;
+    }
+
     public static DbContextOptionsBuilder UseLatchSqlite(this DbContextOptionsBuilder options, string connectionString) =>
         options
             .UseSqlite(WithDefaults(connectionString), sqlite => sqlite.MigrationsAssembly(typeof(SqliteStorage).Assembly.GetName().Name))
@@ -38,7 +46,7 @@ public static class SqliteStorage
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {
     public static readonly SqlitePragmas Instance = new();
-    private const string Pragmas = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000;";
+    private const string Pragmas = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 30000; PRAGMA cache_size = -65536;";
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
     {

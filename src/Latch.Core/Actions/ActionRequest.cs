@@ -5,7 +5,7 @@ namespace Latch.Core.Actions;
 /// <summary>An administrator's request for one remote action on one or many devices: who asked, when, and how it went.</summary>
 public sealed class ActionRequest
 {
-    public Guid Id { get; init; } = Guid.NewGuid();
+    public Guid Id { get; init; } = Guid.CreateVersion7();
     public RemoteAction Action { get; init; }
     public required string RequestedBy { get; init; }
     public DateTimeOffset RequestedAt { get; init; }

@@ -16,6 +16,10 @@ public sealed class DeviceAction
     public Guid RequestId { get; private init; }
 
     public Guid DeviceId { get; private init; }
+
+    /// <summary>The queued command that carries this action out; null when the rules refused it.</summary>
+    public Guid? CommandId { get; private init; }
+
     public RemoteAction Action { get; private init; }
     public DeviceActionState State { get; private set; }
 
@@ -31,17 +35,19 @@ public sealed class DeviceAction
 
     public List<DeviceActionTransition> Transitions { get; private init; } = [];
 
-    internal static DeviceAction Queue(ActionRequest request, Guid deviceId, string? protectedPasscode = null) =>
-        New(request, deviceId, DeviceActionState.Pending, reason: null, protectedPasscode);
+    internal static DeviceAction Queue(ActionRequest request, Guid deviceId, Guid commandId, string? protectedPasscode = null) =>
+        New(request, deviceId, commandId, DeviceActionState.Pending, reason: null, protectedPasscode);
 
     internal static DeviceAction Refuse(ActionRequest request, Guid deviceId, string reason) =>
-        New(request, deviceId, DeviceActionState.NotSupported, reason, protectedPasscode: null);
+        New(request, deviceId, commandId: null, DeviceActionState.NotSupported, reason, protectedPasscode: null);
 
-    private static DeviceAction New(ActionRequest request, Guid deviceId, DeviceActionState state, string? reason, string? protectedPasscode) => new()
+    private static DeviceAction New(ActionRequest request, Guid deviceId, Guid? commandId, DeviceActionState state, string? reason,
+        string? protectedPasscode) => new()
     {
-        Id = Guid.NewGuid(),
+        Id = Guid.CreateVersion7(),
         RequestId = request.Id,
         DeviceId = deviceId,
+        CommandId = commandId,
         Action = request.Action,
         State = state,
         Reason = reason,

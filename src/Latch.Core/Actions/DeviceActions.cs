@@ -13,7 +13,7 @@ namespace Latch.Core.Actions;
 /// Admission and lifecycle of remote actions (SPEC §5): rules → action records → queued commands, in one
 /// transaction, committed before the caller answers; then each device's fetches and reports move its action.
 /// </summary>
-public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, SecretProtector secrets, TimeProvider clock)
+public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkInsert bulk, SecretProtector secrets, TimeProvider clock)
 {
     // Ids are looked up in chunks: one statement per chunk keeps every provider under its parameter limits.
     private const int LookupChunk = 1_000;
@@ -84,9 +84,10 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, SecretP
                 refused.Add(new RefusedAction(id, refusal.Id, verdict.Reason!));
                 continue;
             }
-            var action = DeviceAction.Queue(request, id, MakePasscodeFor(input.Action, device));
+            var commandId = Guid.CreateVersion7();
+            var action = DeviceAction.Queue(request, id, commandId, MakePasscodeFor(input.Action, device));
             actions.Add(action);
-            commands.Add(queue.Create(id, CommandTypeOf(input.Action), CommandPriority.Urgent, action.Id));
+            commands.Add(queue.Create(id, CommandTypeOf(input.Action), CommandPriority.Urgent, action.Id, id: commandId));
             queued.Add(new QueuedAction(id, action.Id));
         }
 
@@ -106,7 +107,7 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, SecretP
                      $"{alreadyPending.Count} already pending, {notFound.Count} not found, {duplicates.Count} duplicate(s) ignored.",
         });
         await db.SaveChangesAsync(cancellationToken);
-        await BulkInsert.InsertAsync(db, actions, cancellationToken);
+        await bulk.InsertAsync(db, actions, cancellationToken);
         await queue.EnqueueAsync(commands, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
@@ -183,8 +184,7 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, SecretP
             ?? throw new ActionRequestException($"There is no action {actionId}.");
         if (action.State != DeviceActionState.Pending)
             throw new ActionRequestException($"Only a pending action can be canceled; this one is {action.State}.");
-        var commandId = await db.Commands.Where(c => c.DeviceActionId == actionId).Select(c => c.Id).FirstOrDefaultAsync(cancellationToken);
-        if (!await queue.CancelAsync(commandId, $"Canceled by {canceledBy}.", cancellationToken))
+        if (action.CommandId is not { } commandId || !await queue.CancelAsync(commandId, $"Canceled by {canceledBy}.", cancellationToken))
             throw new ActionRequestException("The device has already fetched this command, so it can no longer be canceled.");
         action.Cancel(canceledBy, clock.GetUtcNow());
         await db.SaveChangesAsync(cancellationToken);
@@ -265,30 +265,28 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, SecretP
         return ActionRules.Evaluate(action.Action, device, lostConfirmed);
     }
 
-    private async Task<Dictionary<Guid, Device>> LoadDevicesAsync(List<Guid> ids, CancellationToken cancellationToken)
-    {
-        var devices = new Dictionary<Guid, Device>(ids.Count);
-        foreach (var chunk in ids.Chunk(LookupChunk))
-        {
-            await foreach (var device in db.Devices.AsNoTracking().Where(d => chunk.Contains(d.Id)).AsAsyncEnumerable().WithCancellation(cancellationToken))
-                devices[device.Id] = device;
-        }
-        return devices;
-    }
+    // EF.Parameter sends the ids as one array parameter (json_each on SQLite, = ANY on PostgreSQL): one statement
+    // for any number of devices, where a parameter per id would hit the providers' limits and bind slowly.
+    // Only the facts the rules read are loaded: a bulk request over 100,000 devices needs no serial numbers.
+    private async Task<Dictionary<Guid, Device>> LoadDevicesAsync(List<Guid> ids, CancellationToken cancellationToken) =>
+        await db.Devices.AsNoTracking().Where(d => EF.Parameter(ids).Contains(d.Id))
+            .Select(d => new Device
+            {
+                Id = d.Id, Name = d.Name, Platform = d.Platform, OsVersion = d.OsVersion, Channel = d.Channel,
+                EnrolledByUserId = d.EnrolledByUserId, CurrentUserId = d.CurrentUserId, PasscodeSet = d.PasscodeSet,
+                AzureAdJoined = d.AzureAdJoined, Supervised = d.Supervised, HasUnlockToken = d.HasUnlockToken, IsLost = d.IsLost,
+            })
+            .ToDictionaryAsync(d => d.Id, cancellationToken);
 
     private async Task<HashSet<Guid>> DevicesWithActionInFlightAsync(RemoteAction action, IEnumerable<Guid> deviceIds,
         CancellationToken cancellationToken)
     {
-        var inFlight = new HashSet<Guid>();
-        foreach (var chunk in deviceIds.Chunk(LookupChunk))
-        {
-            var busy = await db.DeviceActions
-                .Where(a => a.Action == action && (a.State == DeviceActionState.Pending || a.State == DeviceActionState.Active)
-                            && chunk.Contains(a.DeviceId))
-                .Select(a => a.DeviceId).ToListAsync(cancellationToken);
-            inFlight.UnionWith(busy);
-        }
-        return inFlight;
+        var ids = deviceIds.ToList();
+        var busy = await db.DeviceActions
+            .Where(a => a.Action == action && (a.State == DeviceActionState.Pending || a.State == DeviceActionState.Active)
+                        && EF.Parameter(ids).Contains(a.DeviceId))
+            .Select(a => a.DeviceId).ToListAsync(cancellationToken);
+        return [.. busy];
     }
 
     // Android device administrators set a passcode that Latch makes; iOS clears it and Windows makes its own.

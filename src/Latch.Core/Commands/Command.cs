@@ -7,10 +7,11 @@ namespace Latch.Core.Commands;
 /// </summary>
 public sealed class Command
 {
-    public Guid Id { get; init; } = Guid.NewGuid();
+    // Version 7: time-ordered, so a bulk insert appends to the primary key instead of splitting pages at random.
+    public Guid Id { get; init; } = Guid.CreateVersion7();
     public Guid DeviceId { get; init; }
 
-    /// <summary>The action this command carries out, when it was queued for one.</summary>
+    /// <summary>The action this command carries out, when it was queued for one (that action's <c>CommandId</c> points back).</summary>
     public Guid? DeviceActionId { get; init; }
 
     /// <summary>Protocol-neutral command name (<see cref="CommandTypes"/>); each channel maps it to its wire command.</summary>

@@ -9,16 +9,17 @@ namespace Latch.Core.Commands;
 /// tested on SQLite and PostgreSQL alike. State changes are conditional UPDATEs on the current status, so two
 /// server processes (or a replayed report) cannot move a command twice. Callers own the transaction.
 /// </summary>
-public sealed class CommandQueue(LatchDbContext db, TimeProvider clock, IOptions<CommandQueueOptions> options)
+public sealed class CommandQueue(LatchDbContext db, BulkInsert bulk, TimeProvider clock, IOptions<CommandQueueOptions> options)
 {
     private readonly TimeSpan _lifetime = options.Value.CommandLifetime;
 
     /// <summary>A new command for a device, stamped with the queue's clock and lifetime; not yet saved.</summary>
-    public Command Create(Guid deviceId, string type, int priority, Guid? deviceActionId = null, string? payload = null)
+    public Command Create(Guid deviceId, string type, int priority, Guid? deviceActionId = null, string? payload = null, Guid? id = null)
     {
         var now = clock.GetUtcNow();
         return new Command
         {
+            Id = id ?? Guid.CreateVersion7(),
             DeviceId = deviceId,
             DeviceActionId = deviceActionId,
             Type = type,
@@ -34,11 +35,11 @@ public sealed class CommandQueue(LatchDbContext db, TimeProvider clock, IOptions
     {
         if (db.Database.CurrentTransaction is not null)
         {
-            await BulkInsert.InsertAsync(db, commands, cancellationToken);
+            await bulk.InsertAsync(db, commands, cancellationToken);
             return;
         }
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await BulkInsert.InsertAsync(db, commands, cancellationToken);
+        await bulk.InsertAsync(db, commands, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 

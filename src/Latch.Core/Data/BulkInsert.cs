@@ -1,102 +1,79 @@
-using System.Data.Common;
-using System.Text;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Latch.Core.Data;
 
 /// <summary>
-/// Inserts many rows of one entity type with multi-row INSERT statements built from the EF model, so the
-/// column names, value converters and parameter types are the provider's own (Guid as TEXT on SQLite, uuid on
-/// PostgreSQL, enums by name, ...). Change tracking would cost more than the writes for a 100,000-device action.
-/// Runs inside the caller's transaction; the rows are not tracked afterwards.
+/// Writes many rows of one entity type inside the context's current transaction, bypassing change tracking,
+/// which would cost more than the writes for a 100,000-device action. Each provider brings its fastest path
+/// (<see cref="IBulkWriter"/>); the rows are described by the EF model, so names and conversions stay the model's.
 /// </summary>
-internal static class BulkInsert
+public sealed class BulkInsert(IEnumerable<IBulkWriter> writers)
 {
-    // Both SQLite (32,766) and PostgreSQL (65,535) accept this many parameters in one statement.
-    private const int MaxParametersPerStatement = 30_000;
-    private const int MaxRowsPerStatement = 1_000;
+    private readonly IBulkWriter[] _writers = writers.ToArray();
 
-    public static async Task InsertAsync<T>(LatchDbContext db, IReadOnlyList<T> rows, CancellationToken cancellationToken)
-        where T : class
+    public Task InsertAsync<T>(LatchDbContext db, IReadOnlyList<T> rows, CancellationToken cancellationToken) where T : class
     {
-        if (rows.Count == 0) return;
+        if (rows.Count == 0) return Task.CompletedTask;
+        if (db.Database.CurrentTransaction is null)
+            throw new InvalidOperationException("Bulk inserts run inside the caller's transaction, so a failure leaves nothing half-written.");
+        var provider = db.Database.ProviderName;
+        var writer = _writers.FirstOrDefault(w => w.ProviderName == provider)
+            ?? throw new InvalidOperationException($"No bulk writer is registered for {provider}.");
+        return writer.WriteAsync(db, BulkTable.For<T>(db), rows, cancellationToken);
+    }
+}
 
+/// <summary>A provider's fastest way to append rows to a table, inside the context's open transaction.</summary>
+public interface IBulkWriter
+{
+    /// <summary>The EF Core provider this writer serves (<c>DatabaseFacade.ProviderName</c>).</summary>
+    string ProviderName { get; }
+
+    Task WriteAsync<T>(LatchDbContext db, BulkTable table, IReadOnlyList<T> rows, CancellationToken cancellationToken) where T : class;
+}
+
+/// <summary>A table's name and columns as the EF model maps them, with each value converted to what the provider stores.</summary>
+public sealed class BulkTable
+{
+    private BulkTable(string name, IReadOnlyList<BulkColumn> columns) => (Name, Columns) = (name, columns);
+
+    public string Name { get; }
+    public IReadOnlyList<BulkColumn> Columns { get; }
+
+    public static BulkTable For<T>(LatchDbContext db)
+    {
         var entityType = db.Model.FindEntityType(typeof(T))
             ?? throw new InvalidOperationException($"{typeof(T).Name} is not part of the model.");
         var table = StoreObjectIdentifier.Table(entityType.GetTableName()!, entityType.GetSchema());
-        var columns = entityType.GetProperties().Select(p => new Column(p, p.GetColumnName(table)!, p.GetRelationalTypeMapping())).ToArray();
+        var columns = entityType.GetProperties().Select(p => new BulkColumn(p, p.GetColumnName(table)!)).ToList();
         if (columns.Any(c => c.Property.ValueGenerated.HasFlag(ValueGenerated.OnAdd) && c.Property.ClrType != typeof(Guid)))
-            throw new InvalidOperationException($"{typeof(T).Name} has store-generated columns; bulk insert writes every column itself.");
+            throw new InvalidOperationException($"{typeof(T).Name} has store-generated columns; a bulk insert writes every column itself.");
+        return new BulkTable(table.Name, columns);
+    }
+}
 
-        var sql = db.GetService<ISqlGenerationHelper>();
-        var rowsPerStatement = Math.Min(MaxRowsPerStatement, MaxParametersPerStatement / columns.Length);
-        var connection = db.Database.GetDbConnection();
-        var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+public sealed class BulkColumn
+{
+    private readonly IClrPropertyGetter _getter;
+    private readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter? _converter;
 
-        DbCommand? command = null;
-        try
-        {
-            for (var offset = 0; offset < rows.Count; offset += rowsPerStatement)
-            {
-                var count = Math.Min(rowsPerStatement, rows.Count - offset);
-                if (command is null || command.Parameters.Count != count * columns.Length)
-                {
-                    if (command is not null) await command.DisposeAsync();
-                    command = CreateCommand(connection, transaction, sql, table, columns, count);
-                }
-                for (var row = 0; row < count; row++)
-                {
-                    var entity = rows[offset + row];
-                    for (var column = 0; column < columns.Length; column++)
-                        command.Parameters[row * columns.Length + column].Value = columns[column].ProviderValue(entity);
-                }
-                await command.ExecuteNonQueryAsync(cancellationToken);
-            }
-        }
-        finally
-        {
-            if (command is not null) await command.DisposeAsync();
-        }
+    internal BulkColumn(IProperty property, string name)
+    {
+        Property = property;
+        Name = name;
+        _getter = property.GetGetter();
+        _converter = property.GetRelationalTypeMapping().Converter;
     }
 
-    private static DbCommand CreateCommand(DbConnection connection, DbTransaction? transaction, ISqlGenerationHelper sql,
-        StoreObjectIdentifier table, Column[] columns, int rowCount)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        var text = new StringBuilder("INSERT INTO ")
-            .Append(sql.DelimitIdentifier(table.Name, table.Schema))
-            .Append(" (")
-            .AppendJoin(", ", columns.Select(c => sql.DelimitIdentifier(c.Name)))
-            .Append(") VALUES ");
-        for (var row = 0; row < rowCount; row++)
-        {
-            text.Append(row == 0 ? "(" : ", (");
-            for (var column = 0; column < columns.Length; column++)
-            {
-                var name = $"p{row * columns.Length + column}";
-                text.Append(column == 0 ? "" : ", ").Append(sql.GenerateParameterNamePlaceholder(name));
-                var parameter = columns[column].Mapping.CreateParameter(command, sql.GenerateParameterName(name), null, columns[column].Property.IsNullable);
-                command.Parameters.Add(parameter);
-            }
-            text.Append(')');
-        }
-        command.CommandText = text.ToString();
-        return command;
-    }
+    internal IProperty Property { get; }
+    public string Name { get; }
 
-    private sealed record Column(IProperty Property, string Name, RelationalTypeMapping Mapping)
+    /// <summary>The value as the provider stores it (enums as names, converted types converted), or null.</summary>
+    public object? ValueOf(object entity)
     {
-        private readonly IClrPropertyGetter _getter = Property.GetGetter();
-
-        public object ProviderValue(object entity)
-        {
-            var value = _getter.GetClrValue(entity);
-            if (value is not null && Mapping.Converter is { } converter) value = converter.ConvertToProvider(value);
-            return value ?? DBNull.Value;
-        }
+        var value = _getter.GetClrValue(entity);
+        return value is not null && _converter is not null ? _converter.ConvertToProvider(value) : value;
     }
 }

@@ -77,6 +77,9 @@ namespace Latch.Data.Postgres.Migrations
                         .HasMaxLength(40)
                         .HasColumnType("character varying(40)");
 
+                    b.Property<Guid?>("CommandId")
+                        .HasColumnType("uuid");
+
                     b.Property<Guid>("DeviceId")
                         .HasColumnType("uuid");
 
@@ -250,8 +253,6 @@ namespace Latch.Data.Postgres.Migrations
                         .HasColumnType("character varying(400)");
 
                     b.HasKey("Id");
-
-                    b.HasIndex("DeviceActionId");
 
                     b.HasIndex("Status", "ExpiresAt");
 
@@ -436,15 +437,6 @@ namespace Latch.Data.Postgres.Migrations
                     b.ToTable("Users");
                 });
 
-            modelBuilder.Entity("Latch.Core.Actions.DeviceAction", b =>
-                {
-                    b.HasOne("Latch.Core.Actions.ActionRequest", null)
-                        .WithMany()
-                        .HasForeignKey("RequestId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("Latch.Core.Actions.DeviceActionTransition", b =>
                 {
                     b.HasOne("Latch.Core.Actions.DeviceAction", null)
@@ -456,11 +448,6 @@ namespace Latch.Data.Postgres.Migrations
 
             modelBuilder.Entity("Latch.Core.Commands.Command", b =>
                 {
-                    b.HasOne("Latch.Core.Actions.DeviceAction", null)
-                        .WithMany()
-                        .HasForeignKey("DeviceActionId")
-                        .OnDelete(DeleteBehavior.SetNull);
-
                     b.HasOne("Latch.Core.Devices.Device", null)
                         .WithMany()
                         .HasForeignKey("DeviceId")

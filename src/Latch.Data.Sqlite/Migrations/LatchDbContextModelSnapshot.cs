@@ -72,6 +72,9 @@ namespace Latch.Data.Sqlite.Migrations
                         .HasMaxLength(40)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("CommandId")
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid>("DeviceId")
                         .HasColumnType("TEXT");
 
@@ -241,8 +244,6 @@ namespace Latch.Data.Sqlite.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
-
-                    b.HasIndex("DeviceActionId");
 
                     b.HasIndex("Status", "ExpiresAt");
 
@@ -427,15 +428,6 @@ namespace Latch.Data.Sqlite.Migrations
                     b.ToTable("Users");
                 });
 
-            modelBuilder.Entity("Latch.Core.Actions.DeviceAction", b =>
-                {
-                    b.HasOne("Latch.Core.Actions.ActionRequest", null)
-                        .WithMany()
-                        .HasForeignKey("RequestId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("Latch.Core.Actions.DeviceActionTransition", b =>
                 {
                     b.HasOne("Latch.Core.Actions.DeviceAction", null)
@@ -447,11 +439,6 @@ namespace Latch.Data.Sqlite.Migrations
 
             modelBuilder.Entity("Latch.Core.Commands.Command", b =>
                 {
-                    b.HasOne("Latch.Core.Actions.DeviceAction", null)
-                        .WithMany()
-                        .HasForeignKey("DeviceActionId")
-                        .OnDelete(DeleteBehavior.SetNull);
-
                     b.HasOne("Latch.Core.Devices.Device", null)
                         .WithMany()
                         .HasForeignKey("DeviceId")

@@ -20,6 +20,7 @@ public static class StorageServiceCollectionExtensions
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
 
+        services.AddLatchSqlite().AddLatchPostgres();
         services.AddDbContext<LatchDbContext>((provider, options) =>
         {
             var database = provider.GetRequiredService<IOptions<DatabaseOptions>>().Value;

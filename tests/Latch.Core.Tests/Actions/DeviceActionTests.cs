@@ -9,7 +9,7 @@ public sealed class DeviceActionTests
     private static readonly DateTimeOffset Start = new(2026, 11, 27, 9, 0, 0, TimeSpan.Zero);
     private static readonly ActionRequest Request = new() { Action = RemoteAction.RemoteLock, RequestedBy = "helpdesk@example", RequestedAt = Start };
 
-    private static DeviceAction Queued() => DeviceAction.Queue(Request, Guid.NewGuid());
+    private static DeviceAction Queued() => DeviceAction.Queue(Request, Guid.NewGuid(), Guid.NewGuid());
 
     [Fact]
     public void Queue_StartsPending_WithRequesterAndTime()

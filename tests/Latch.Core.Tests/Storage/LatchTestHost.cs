@@ -2,6 +2,8 @@ using Latch.Core.Commands;
 using Latch.Core.Data;
 using Latch.Core.Devices;
 using Latch.Core.Users;
+using Latch.Data.Postgres;
+using Latch.Data.Sqlite;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -109,7 +111,7 @@ public sealed class LatchTestHost : IAsyncDisposable
     {
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(Clock);
-        services.AddLatchCore();
+        services.AddLatchCore().AddLatchSqlite().AddLatchPostgres();
         services.Configure<CommandQueueOptions>(options => options.CommandLifetime = _commandLifetime);
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
         services.AddDbContext<LatchDbContext>((provider, options) =>

@@ -52,6 +52,27 @@ namespace Latch.Data.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "DeviceActions",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    RequestId = table.Column<Guid>(type: "uuid", nullable: false),
+                    DeviceId = table.Column<Guid>(type: "uuid", nullable: false),
+                    CommandId = table.Column<Guid>(type: "uuid", nullable: true),
+                    Action = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    State = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    Reason = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    RequestedBy = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: false),
+                    RequestedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    LastUpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ProtectedPasscode = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DeviceActions", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Groups",
                 columns: table => new
                 {
@@ -81,29 +102,26 @@ namespace Latch.Data.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "DeviceActions",
+                name: "DeviceActionTransitions",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uuid", nullable: false),
-                    RequestId = table.Column<Guid>(type: "uuid", nullable: false),
-                    DeviceId = table.Column<Guid>(type: "uuid", nullable: false),
-                    Action = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
-                    State = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
-                    Reason = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
-                    RequestedBy = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: false),
-                    RequestedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    LastUpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    ProtectedPasscode = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true)
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    DeviceActionId = table.Column<Guid>(type: "uuid", nullable: false),
+                    From = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    To = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    At = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Detail = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_DeviceActions", x => x.Id);
+                    table.PrimaryKey("PK_DeviceActionTransitions", x => x.Id);
                     table.ForeignKey(
-                        name: "FK_DeviceActions_ActionRequests_RequestId",
-                        column: x => x.RequestId,
-                        principalTable: "ActionRequests",
+                        name: "FK_DeviceActionTransitions_DeviceActions_DeviceActionId",
+                        column: x => x.DeviceActionId,
+                        principalTable: "DeviceActions",
                         principalColumn: "Id",
-                        onDelete: ReferentialAction.Restrict);
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -178,29 +196,6 @@ namespace Latch.Data.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "DeviceActionTransitions",
-                columns: table => new
-                {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    DeviceActionId = table.Column<Guid>(type: "uuid", nullable: false),
-                    From = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
-                    To = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
-                    At = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    Detail = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_DeviceActionTransitions", x => x.Id);
-                    table.ForeignKey(
-                        name: "FK_DeviceActionTransitions_DeviceActions_DeviceActionId",
-                        column: x => x.DeviceActionId,
-                        principalTable: "DeviceActions",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
-                });
-
-            migrationBuilder.CreateTable(
                 name: "Commands",
                 columns: table => new
                 {
@@ -221,12 +216,6 @@ namespace Latch.Data.Postgres.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Commands", x => x.Id);
-                    table.ForeignKey(
-                        name: "FK_Commands_DeviceActions_DeviceActionId",
-                        column: x => x.DeviceActionId,
-                        principalTable: "DeviceActions",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.SetNull);
                     table.ForeignKey(
                         name: "FK_Commands_Devices_DeviceId",
                         column: x => x.DeviceId,
@@ -273,11 +262,6 @@ namespace Latch.Data.Postgres.Migrations
                 name: "IX_AuditEvents_DeviceId",
                 table: "AuditEvents",
                 column: "DeviceId");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Commands_DeviceActionId",
-                table: "Commands",
-                column: "DeviceActionId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Commands_DeviceId_Status_Priority_EnqueuedAt",
@@ -363,6 +347,9 @@ namespace Latch.Data.Postgres.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
+                name: "ActionRequests");
+
+            migrationBuilder.DropTable(
                 name: "AuditEvents");
 
             migrationBuilder.DropTable(
@@ -385,9 +372,6 @@ namespace Latch.Data.Postgres.Migrations
 
             migrationBuilder.DropTable(
                 name: "Groups");
-
-            migrationBuilder.DropTable(
-                name: "ActionRequests");
 
             migrationBuilder.DropTable(
                 name: "Users");

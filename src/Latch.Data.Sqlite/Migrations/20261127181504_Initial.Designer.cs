@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Latch.Data.Sqlite.Migrations
 {
     [DbContext(typeof(LatchDbContext))]
-    [Migration("20261127174110_Initial")]
+    [Migration("20261127181504_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -73,6 +73,9 @@ namespace Latch.Data.Sqlite.Migrations
                     b.Property<string>("Action")
                         .IsRequired()
                         .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("CommandId")
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("DeviceId")
@@ -244,8 +247,6 @@ namespace Latch.Data.Sqlite.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
-
-                    b.HasIndex("DeviceActionId");
 
                     b.HasIndex("Status", "ExpiresAt");
 
@@ -430,15 +431,6 @@ namespace Latch.Data.Sqlite.Migrations
                     b.ToTable("Users");
                 });
 
-            modelBuilder.Entity("Latch.Core.Actions.DeviceAction", b =>
-                {
-                    b.HasOne("Latch.Core.Actions.ActionRequest", null)
-                        .WithMany()
-                        .HasForeignKey("RequestId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("Latch.Core.Actions.DeviceActionTransition", b =>
                 {
                     b.HasOne("Latch.Core.Actions.DeviceAction", null)
@@ -450,11 +442,6 @@ namespace Latch.Data.Sqlite.Migrations
 
             modelBuilder.Entity("Latch.Core.Commands.Command", b =>
                 {
-                    b.HasOne("Latch.Core.Actions.DeviceAction", null)
-                        .WithMany()
-                        .HasForeignKey("DeviceActionId")
-                        .OnDelete(DeleteBehavior.SetNull);
-
                     b.HasOne("Latch.Core.Devices.Device", null)
                         .WithMany()
                         .HasForeignKey("DeviceId")

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Latch.Data.Postgres.Migrations
 {
     [DbContext(typeof(LatchDbContext))]
-    [Migration("20261127174118_Initial")]
+    [Migration("20261127181513_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -79,6 +79,9 @@ namespace Latch.Data.Postgres.Migrations
                         .IsRequired()
                         .HasMaxLength(40)
                         .HasColumnType("character varying(40)");
+
+                    b.Property<Guid?>("CommandId")
+                        .HasColumnType("uuid");
 
                     b.Property<Guid>("DeviceId")
                         .HasColumnType("uuid");
@@ -253,8 +256,6 @@ namespace Latch.Data.Postgres.Migrations
                         .HasColumnType("character varying(400)");
 
                     b.HasKey("Id");
-
-                    b.HasIndex("DeviceActionId");
 
                     b.HasIndex("Status", "ExpiresAt");
 
@@ -439,15 +440,6 @@ namespace Latch.Data.Postgres.Migrations
                     b.ToTable("Users");
                 });
 
-            modelBuilder.Entity("Latch.Core.Actions.DeviceAction", b =>
-                {
-                    b.HasOne("Latch.Core.Actions.ActionRequest", null)
-                        .WithMany()
-                        .HasForeignKey("RequestId")
-                        .OnDelete(DeleteBehavior.Restrict)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("Latch.Core.Actions.DeviceActionTransition", b =>
                 {
                     b.HasOne("Latch.Core.Actions.DeviceAction", null)
@@ -459,11 +451,6 @@ namespace Latch.Data.Postgres.Migrations
 
             modelBuilder.Entity("Latch.Core.Commands.Command", b =>
                 {
-                    b.HasOne("Latch.Core.Actions.DeviceAction", null)
-                        .WithMany()
-                        .HasForeignKey("DeviceActionId")
-                        .OnDelete(DeleteBehavior.SetNull);
-
                     b.HasOne("Latch.Core.Devices.Device", null)
                         .WithMany()
                         .HasForeignKey("DeviceId")

@@ -51,6 +51,27 @@ namespace Latch.Data.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "DeviceActions",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    RequestId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    DeviceId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CommandId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    Action = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
+                    State = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
+                    Reason = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    RequestedBy = table.Column<string>(type: "TEXT", maxLength: 400, nullable: false),
+                    RequestedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastUpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ProtectedPasscode = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DeviceActions", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Groups",
                 columns: table => new
                 {
@@ -80,29 +101,26 @@ namespace Latch.Data.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "DeviceActions",
+                name: "DeviceActionTransitions",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
-                    RequestId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    DeviceId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    Action = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
-                    State = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
-                    Reason = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
-                    RequestedBy = table.Column<string>(type: "TEXT", maxLength: 400, nullable: false),
-                    RequestedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    LastUpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    ProtectedPasscode = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    DeviceActionId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    From = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
+                    To = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
+                    Detail = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false)
                 },
                 constraints: table =>
                 {
-                    table.PrimaryKey("PK_DeviceActions", x => x.Id);
+                    table.PrimaryKey("PK_DeviceActionTransitions", x => x.Id);
                     table.ForeignKey(
-                        name: "FK_DeviceActions_ActionRequests_RequestId",
-                        column: x => x.RequestId,
-                        principalTable: "ActionRequests",
+                        name: "FK_DeviceActionTransitions_DeviceActions_DeviceActionId",
+                        column: x => x.DeviceActionId,
+                        principalTable: "DeviceActions",
                         principalColumn: "Id",
-                        onDelete: ReferentialAction.Restrict);
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -177,29 +195,6 @@ namespace Latch.Data.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "DeviceActionTransitions",
-                columns: table => new
-                {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    DeviceActionId = table.Column<Guid>(type: "TEXT", nullable: false),
-                    From = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
-                    To = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
-                    At = table.Column<long>(type: "INTEGER", nullable: false),
-                    Detail = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_DeviceActionTransitions", x => x.Id);
-                    table.ForeignKey(
-                        name: "FK_DeviceActionTransitions_DeviceActions_DeviceActionId",
-                        column: x => x.DeviceActionId,
-                        principalTable: "DeviceActions",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.Cascade);
-                });
-
-            migrationBuilder.CreateTable(
                 name: "Commands",
                 columns: table => new
                 {
@@ -220,12 +215,6 @@ namespace Latch.Data.Sqlite.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Commands", x => x.Id);
-                    table.ForeignKey(
-                        name: "FK_Commands_DeviceActions_DeviceActionId",
-                        column: x => x.DeviceActionId,
-                        principalTable: "DeviceActions",
-                        principalColumn: "Id",
-                        onDelete: ReferentialAction.SetNull);
                     table.ForeignKey(
                         name: "FK_Commands_Devices_DeviceId",
                         column: x => x.DeviceId,
@@ -272,11 +261,6 @@ namespace Latch.Data.Sqlite.Migrations
                 name: "IX_AuditEvents_DeviceId",
                 table: "AuditEvents",
                 column: "DeviceId");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Commands_DeviceActionId",
-                table: "Commands",
-                column: "DeviceActionId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Commands_DeviceId_Status_Priority_EnqueuedAt",
@@ -362,6 +346,9 @@ namespace Latch.Data.Sqlite.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
+                name: "ActionRequests");
+
+            migrationBuilder.DropTable(
                 name: "AuditEvents");
 
             migrationBuilder.DropTable(
@@ -384,9 +371,6 @@ namespace Latch.Data.Sqlite.Migrations
 
             migrationBuilder.DropTable(
                 name: "Groups");
-
-            migrationBuilder.DropTable(
-                name: "ActionRequests");
 
             migrationBuilder.DropTable(
                 name: "Users");

@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Latch.Bench;
+using Latch.Core.Actions;
+using Latch.Core.Data;
+using Latch.Core.Devices;
+using Latch.Core.Rules;
+using Microsoft.Extensions.DependencyInjection;
+
+// Bulk remote lock of N devices (action records + queued commands, committed) against one-by-one requests,
+// on SQLite and PostgreSQL, each run on a fresh database. Usage (see BENCHMARKS.md):
+//   dotnet run -c Release --project bench/Latch.Bench -- [--devices 100000] [--runs 5] [--one-by-one 2000]
+//       [--sqlite] [--postgres "Host=...;Username=..."]   (default: SQLite, plus PostgreSQL when LATCH_BENCH_POSTGRES is set)
+var devices = Option("--devices", 100_000);
+var runs = Option("--runs", 5);
+var oneByOne = Option("--one-by-one", 2_000);
+var postgres = OptionText("--postgres") ?? Environment.GetEnvironmentVariable("LATCH_BENCH_POSTGRES");
+var onlyPostgres = args.Contains("--postgres") && !args.Contains("--sqlite");
+
+var backends = new List<(string Name, Func<Task<BenchDatabase>> Create)>();
+if (!onlyPostgres) backends.Add(("SQLite", BenchDatabase.SqliteAsync));
+if (postgres is not null) backends.Add(("PostgreSQL", () => BenchDatabase.PostgresAsync(postgres)));
+
+Console.WriteLine($"Latch bulk remote lock benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+Console.WriteLine($"Machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1 << 30)} GiB, " +
+                  $"{RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
+Console.WriteLine();
+Console.WriteLine("| database | scenario | devices | runs | median | min | max | devices/s |");
+Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
+
+var versions = new List<string>();
+foreach (var (name, create) in backends)
+{
+    var bulk = new List<TimeSpan>();
+    for (var run = 0; run < runs; run++)
+    {
+        await using var database = await create();
+        if (run == 0) versions.Add(await database.ServerVersionAsync());
+        var ids = await Fleet.SeedAsync(database, devices);
+        var watch = Stopwatch.StartNew();
+        var outcome = await database.WithAsync<DeviceActions, BulkActionOutcome>(actions =>
+            actions.RequestAsync(new ActionRequestInput(RemoteAction.RemoteLock, ids, "bench@latch")));
+        bulk.Add(watch.Elapsed);
+        if (outcome.Queued.Count + outcome.NotSupported.Count != devices)
+            throw new InvalidOperationException($"Expected {devices} outcomes, got {outcome.Queued.Count + outcome.NotSupported.Count}.");
+    }
+    Row(name, "one bulk request", devices, bulk);
+
+    await using (var database = await create())
+    {
+        var ids = await Fleet.SeedAsync(database, oneByOne);
+        var watch = Stopwatch.StartNew();
+        foreach (var id in ids)
+            await database.WithAsync<DeviceActions, BulkActionOutcome>(actions =>
+                actions.RequestAsync(new ActionRequestInput(RemoteAction.RemoteLock, [id], "bench@latch")));
+        Row(name, "one request per device (baseline)", oneByOne, [watch.Elapsed]);
+    }
+}
+
+Console.WriteLine();
+foreach (var version in versions) Console.WriteLine($"Database: {version}");
+return;
+
+void Row(string database, string scenario, int count, List<TimeSpan> times)
+{
+    var sorted = times.Order().ToList();
+    var median = sorted[sorted.Count / 2];
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"| {database} | {scenario} | {count:N0} | {times.Count} | {Seconds(median)} | {Seconds(sorted[0])} | {Seconds(sorted[^1])} | {count / median.TotalSeconds:N0} |"));
+}
+
+static string Seconds(TimeSpan time) => string.Create(CultureInfo.InvariantCulture, $"{time.TotalSeconds:F2} s");
+
+int Option(string name, int fallback) =>
+    OptionText(name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
+
+string? OptionText(string name)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length && !args[index + 1].StartsWith("--", StringComparison.Ordinal) ? args[index + 1] : null;
+}
+
+/// <summary>A mixed fleet: mostly lockable phones, some refused by the rules, so the rules engine does real work.</summary>
+internal static class Fleet
+{
+    private static readonly (Platform Platform, string Version)[] Mix =
+    [
+        (Platform.IOS, "17.5"), (Platform.Android, "14"), (Platform.AndroidForWork, "13"), (Platform.Windows10Mobile, "10.0.15063"),
+        (Platform.WindowsPhone81, "8.10.14219"), (Platform.IOS, "16.7"), (Platform.Android, "6.0.1"), (Platform.MacOS, "14.5"),
+        (Platform.Windows10Desktop, "10.0.19045"), (Platform.IOS, "17.4"),
+    ];
+
+    public static async Task<List<Guid>> SeedAsync(BenchDatabase database, int count)
+    {
+        var devices = Enumerable.Range(0, count).Select(i => new Device
+        {
+            Name = $"Bench device {i}",
+            Platform = Mix[i % Mix.Length].Platform,
+            OsVersion = OsVersion.Parse(Mix[i % Mix.Length].Version),
+            Channel = ManagementChannel.DirectMdm,
+            PasscodeSet = true,
+            HasUnlockToken = true,
+        }).ToList();
+        await using var scope = database.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LatchDbContext>();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        await scope.ServiceProvider.GetRequiredService<BulkInsert>().InsertAsync(db, devices, CancellationToken.None);
+        await transaction.CommitAsync();
+        return devices.Select(d => d.Id).ToList();
+    }
+}
