@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Latch.Bench;
+using Latch.Core;
 using Latch.Core.Actions;
 using Latch.Core.Data;
 using Latch.Core.Devices;
@@ -29,23 +30,50 @@ Console.WriteLine();
 Console.WriteLine("| database | scenario | devices | runs | median | min | max | devices/s |");
 Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
 
+// Phase timings come from Core's own trace activities, as an operator's OpenTelemetry exporter would see them.
+var phases = new Dictionary<string, List<TimeSpan>>();
+var recording = false;
+using var listener = new ActivityListener
+{
+    ShouldListenTo = source => source.Name == LatchTelemetry.SourceName,
+    Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+    ActivityStopped = activity =>
+    {
+        if (!recording || activity.Parent is null) return;
+        lock (phases)
+        {
+            if (!phases.TryGetValue(activity.DisplayName, out var list)) phases[activity.DisplayName] = list = [];
+            list.Add(activity.Duration);
+        }
+    },
+};
+ActivitySource.AddActivityListener(listener);
+var breakdown = new List<string>();
+string[] Phases = ["load devices", "evaluate rules", "write actions", "enqueue commands", "commit"];
+
 var versions = new List<string>();
 foreach (var (name, create) in backends)
 {
     var bulk = new List<TimeSpan>();
+    phases.Clear();
     for (var run = 0; run < runs; run++)
     {
         await using var database = await create();
         if (run == 0) versions.Add(await database.ServerVersionAsync());
         var ids = await Fleet.SeedAsync(database, devices);
+        recording = true;
         var watch = Stopwatch.StartNew();
         var outcome = await database.WithAsync<DeviceActions, BulkActionOutcome>(actions =>
             actions.RequestAsync(new ActionRequestInput(RemoteAction.RemoteLock, ids, "bench@latch")));
         bulk.Add(watch.Elapsed);
+        recording = false;
         if (outcome.Queued.Count + outcome.NotSupported.Count != devices)
             throw new InvalidOperationException($"Expected {devices} outcomes, got {outcome.Queued.Count + outcome.NotSupported.Count}.");
     }
     Row(name, "one bulk request", devices, bulk);
+    lock (phases)
+        breakdown.Add($"| {name} | " + string.Join(" | ", Phases
+            .Select(p => phases.TryGetValue(p, out var times) ? Seconds(times.Order().ElementAt(times.Count / 2)) : "-")) + " |");
 
     await using (var database = await create())
     {
@@ -58,6 +86,12 @@ foreach (var (name, create) in backends)
     }
 }
 
+Console.WriteLine();
+Console.WriteLine("Where a bulk request's time goes (median of the runs, from Core's trace activities):");
+Console.WriteLine();
+Console.WriteLine("| database | load devices | evaluate rules | write actions | enqueue commands | commit |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+foreach (var line in breakdown) Console.WriteLine(line);
 Console.WriteLine();
 foreach (var version in versions) Console.WriteLine($"Database: {version}");
 return;

@@ -61,10 +61,17 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
             DeviceCount = distinct.Count,
         };
 
+        using var trace = LatchTelemetry.Source.StartActivity("DeviceActions.Request");
+        trace?.SetTag("latch.action", input.Action.ToString());
+        trace?.SetTag("latch.devices", distinct.Count);
+
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var phase = LatchTelemetry.Source.StartActivity("load devices");
         var devices = await LoadDevicesAsync(distinct, cancellationToken);
         var inFlight = await DevicesWithActionInFlightAsync(input.Action, devices.Keys, cancellationToken);
+        phase?.Dispose();
 
+        phase = LatchTelemetry.Source.StartActivity("evaluate rules");
         var queued = new List<QueuedAction>();
         var refused = new List<RefusedAction>();
         var alreadyPending = new List<Guid>();
@@ -91,6 +98,8 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
             queued.Add(new QueuedAction(id, action.Id));
         }
 
+        phase?.Dispose();
+
         request.QueuedCount = queued.Count;
         request.NotSupportedCount = refused.Count;
         request.AlreadyPendingCount = alreadyPending.Count;
@@ -106,11 +115,17 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
             Detail = $"{input.Action} for {distinct.Count} device(s): {queued.Count} queued, {refused.Count} not supported, " +
                      $"{alreadyPending.Count} already pending, {notFound.Count} not found, {duplicates.Count} duplicate(s) ignored.",
         });
-        await db.SaveChangesAsync(cancellationToken);
-        await bulk.InsertAsync(db, actions, cancellationToken);
-        await queue.EnqueueAsync(commands, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        using (LatchTelemetry.Source.StartActivity("write actions"))
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            await bulk.InsertAsync(db, actions, cancellationToken);
+        }
+        using (LatchTelemetry.Source.StartActivity("enqueue commands"))
+            await queue.EnqueueAsync(commands, cancellationToken);
+        using (LatchTelemetry.Source.StartActivity("commit"))
+            await transaction.CommitAsync(cancellationToken);
 
+        trace?.SetTag("latch.queued", queued.Count);
         return new BulkActionOutcome(request.Id, queued, refused, alreadyPending, notFound, duplicates);
     }
 
