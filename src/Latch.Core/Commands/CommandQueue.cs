@@ -30,7 +30,10 @@ public sealed class CommandQueue(LatchDbContext db, BulkInsert bulk, TimeProvide
         };
     }
 
-    /// <summary>Writes many commands in the caller's transaction (or one of its own when there is none).</summary>
+    /// <summary>
+    /// Writes many commands in the caller's transaction (or one of its own when there is none): all or none.
+    /// The devices must exist; callers queue for devices they read in the same transaction.
+    /// </summary>
     public async Task EnqueueAsync(IReadOnlyList<Command> commands, CancellationToken cancellationToken = default)
     {
         if (db.Database.CurrentTransaction is not null)

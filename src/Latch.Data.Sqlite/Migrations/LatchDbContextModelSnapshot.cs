@@ -437,15 +437,6 @@ namespace Latch.Data.Sqlite.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Latch.Core.Commands.Command", b =>
-                {
-                    b.HasOne("Latch.Core.Devices.Device", null)
-                        .WithMany()
-                        .HasForeignKey("DeviceId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("Latch.Core.Devices.Device", b =>
                 {
                     b.HasOne("Latch.Core.Users.User", null)
