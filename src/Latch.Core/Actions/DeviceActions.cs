@@ -15,9 +15,6 @@ namespace Latch.Core.Actions;
 /// </summary>
 public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkInsert bulk, SecretProtector secrets, TimeProvider clock)
 {
-    // Ids are looked up in chunks: one statement per chunk keeps every provider under its parameter limits.
-    private const int LookupChunk = 1_000;
-
     public async Task<BulkActionOutcome> RequestAsync(ActionRequestInput input, CancellationToken cancellationToken = default)
     {
         Validate(input);
@@ -263,12 +260,10 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
     private async Task FailActionsAsync(List<Command> dropped, string why, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var actionIds = dropped.Where(c => c.DeviceActionId is not null).Select(c => c.DeviceActionId!.Value).ToList();
-        foreach (var chunk in actionIds.Chunk(LookupChunk))
-        {
-            var actions = await db.DeviceActions.Where(a => chunk.Contains(a.Id)).ToListAsync(cancellationToken);
-            foreach (var action in actions.Where(a => !a.State.IsFinal()))
-                action.Fail(why, now);
-        }
+        if (actionIds.Count == 0) return;
+        var actions = await db.DeviceActions.Where(a => EF.Parameter(actionIds).Contains(a.Id)).ToListAsync(cancellationToken);
+        foreach (var action in actions.Where(a => !a.State.IsFinal()))
+            action.Fail(why, now);
     }
 
     private async Task<RuleVerdict> EvaluateAgainAsync(DeviceAction action, Guid deviceId, CancellationToken cancellationToken)

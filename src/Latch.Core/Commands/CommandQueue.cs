@@ -152,7 +152,7 @@ public sealed class CommandQueue(LatchDbContext db, BulkInsert bulk, TimeProvide
 
         var ids = dropped.Select(c => c.Id).ToList();
         var changed = await db.Commands
-            .Where(c => ids.Contains(c.Id) && open.Contains(c.Status))
+            .Where(c => EF.Parameter(ids).Contains(c.Id) && open.Contains(c.Status))
             .ExecuteUpdateAsync(set => set
                 .SetProperty(c => c.Status, to)
                 .SetProperty(c => c.FinishedAt, now)
@@ -161,7 +161,7 @@ public sealed class CommandQueue(LatchDbContext db, BulkInsert bulk, TimeProvide
         {
             // Some were finished meanwhile by a report; return only those this call dropped.
             var stillDropped = await db.Commands.AsNoTracking()
-                .Where(c => ids.Contains(c.Id) && c.Status == to && c.FinishedAt == now)
+                .Where(c => EF.Parameter(ids).Contains(c.Id) && c.Status == to && c.FinishedAt == now)
                 .Select(c => c.Id).ToListAsync(cancellationToken);
             dropped = dropped.Where(c => stillDropped.Contains(c.Id)).ToList();
         }

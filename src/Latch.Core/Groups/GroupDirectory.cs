@@ -65,8 +65,8 @@ public sealed class GroupDirectory(LatchDbContext db, TimeProvider clock)
         var ids = memberIds.Distinct().ToList();
 
         var known = group.MemberKind == GroupMemberKind.Devices
-            ? await db.Devices.Where(d => ids.Contains(d.Id)).Select(d => d.Id).ToListAsync(cancellationToken)
-            : await db.Users.Where(u => ids.Contains(u.Id)).Select(u => u.Id).ToListAsync(cancellationToken);
+            ? await db.Devices.Where(d => EF.Parameter(ids).Contains(d.Id)).Select(d => d.Id).ToListAsync(cancellationToken)
+            : await db.Users.Where(u => EF.Parameter(ids).Contains(u.Id)).Select(u => u.Id).ToListAsync(cancellationToken);
         var unknown = ids.Except(known).ToList();
         if (unknown.Count > 0)
             throw new KeyNotFoundException($"No {group.MemberKind.ToString().ToLowerInvariant()} with id {string.Join(", ", unknown)}.");
