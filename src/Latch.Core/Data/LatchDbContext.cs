@@ -101,6 +101,7 @@ public sealed class LatchDbContext(DbContextOptions<LatchDbContext> options) : D
             // 100,000-device action, about a fifth of its time. Callers queue only for devices they loaded in the same
             // transaction; a command left behind by a deleted device is never fetched and expires. Actions find their
             // command by DeviceAction.CommandId (a primary-key lookup), so DeviceActionId needs no index either.
+
             // Serves "next command for this device": open commands by priority, then age.
             command.HasIndex(c => new { c.DeviceId, c.Status, c.Priority, c.EnqueuedAt });
             command.HasIndex(c => new { c.Status, c.ExpiresAt });
