@@ -1,3 +1,4 @@
+using Latch.Core.Access;
 using Latch.Core.Actions;
 using Latch.Core.Commands;
 using Latch.Core.Data;
@@ -20,6 +21,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<CommandQueue>();
         services.AddScoped<DeviceActions>();
         services.AddScoped<GroupDirectory>();
+        services.AddScoped<ApiTokens>();
         return services;
     }
 }

@@ -1,6 +1,8 @@
 using Latch.Core;
 using Latch.Core.Commands;
 using Latch.Server;
+using Latch.Server.Auth;
+using Latch.Server.Graph;
 using Latch.Server.Commands;
 using Latch.Server.Health;
 using Latch.Server.Storage;
@@ -15,13 +17,18 @@ builder.Services.AddLatchCore();
 builder.Services.AddLatchStorage(builder.Configuration);
 builder.Services.AddHostedService<CommandExpiry>();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+builder.Services.AddLatchAuth(builder.Configuration);
 
 var app = builder.Build();
 await app.PrepareDatabaseAsync();
+await app.EnsureAdministratorAsync();
 
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapHealthChecks("/healthz");
+app.MapManagedDevices();
 app.MapGet("/", () => TypedResults.Text(
-    "Latch device management is running. Health: /healthz. The admin API and console arrive with the next releases.\n"));
+    "Latch device management is running. Health: /healthz. Admin API: /v1.0 (bearer token).\n"));
 
 await app.RunAsync();
 

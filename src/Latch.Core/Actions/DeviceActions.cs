@@ -233,6 +233,16 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
         return expired.Count;
     }
 
+    /// <summary>The newest action of each kind for a device (what Graph's <c>deviceActionResults</c> shows).</summary>
+    public async Task<IReadOnlyList<DeviceAction>> LatestForDeviceAsync(Guid deviceId, CancellationToken cancellationToken = default)
+    {
+        var actions = await db.DeviceActions.AsNoTracking().Where(a => a.DeviceId == deviceId).ToListAsync(cancellationToken);
+        return actions.GroupBy(a => a.Action)
+            .Select(g => g.OrderByDescending(a => a.RequestedAt).ThenByDescending(a => a.Id).First())
+            .OrderBy(a => a.Action)
+            .ToList();
+    }
+
     /// <summary>Decrypts an action's temporary passcode for someone allowed to see it; every reveal is audited.</summary>
     public async Task<string?> RevealPasscodeAsync(Guid actionId, string revealedTo, CancellationToken cancellationToken = default)
     {

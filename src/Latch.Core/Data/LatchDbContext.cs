@@ -1,3 +1,4 @@
+using Latch.Core.Access;
 using Latch.Core.Actions;
 using Latch.Core.Audit;
 using Latch.Core.Commands;
@@ -24,6 +25,7 @@ public sealed class LatchDbContext(DbContextOptions<LatchDbContext> options) : D
     public DbSet<DeviceActionTransition> DeviceActionTransitions => Set<DeviceActionTransition>();
     public DbSet<Command> Commands => Set<Command>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -105,6 +107,12 @@ public sealed class LatchDbContext(DbContextOptions<LatchDbContext> options) : D
             // Serves "next command for this device": open commands by priority, then age.
             command.HasIndex(c => new { c.DeviceId, c.Status, c.Priority, c.EnqueuedAt });
             command.HasIndex(c => new { c.Status, c.ExpiresAt });
+        });
+
+        modelBuilder.Entity<ApiToken>(token =>
+        {
+            token.Property(t => t.TokenHash).HasMaxLength(64);
+            token.HasIndex(t => t.TokenHash).IsUnique();
         });
 
         modelBuilder.Entity<AuditEvent>(audit =>
