@@ -18,6 +18,7 @@ builder.Services.AddLatchStorage(builder.Configuration);
 builder.Services.AddHostedService<CommandExpiry>();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 builder.Services.AddLatchAuth(builder.Configuration);
+builder.Services.AddOpenApi();
 
 var app = builder.Build();
 await app.PrepareDatabaseAsync();
@@ -27,8 +28,19 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapHealthChecks("/healthz");
 app.MapManagedDevices();
+app.MapUsers();
+app.MapGroups();
+app.MapAuditEvents();
+app.MapApiTokens();
+app.MapOpenApi();                      // /openapi/v1.json, generated from the endpoints
+app.UseSwaggerUI(ui =>                 // /api: a browsable reference over that document, served from the package
+{
+    ui.RoutePrefix = "api";
+    ui.SwaggerEndpoint("/openapi/v1.json", "Latch admin API");
+    ui.DocumentTitle = "Latch admin API";
+});
 app.MapGet("/", () => TypedResults.Text(
-    "Latch device management is running. Health: /healthz. Admin API: /v1.0 (bearer token).\n"));
+    "Latch device management is running. Health: /healthz. Admin API: /v1.0 (bearer token); reference: /api.\n"));
 
 await app.RunAsync();
 

@@ -63,6 +63,15 @@ public sealed class ApiTokens(LatchDbContext db, TimeProvider clock)
         return token is null || token.RevokedAt is not null || token.ExpiresAt <= now ? null : token;
     }
 
+    public async Task<IReadOnlyList<ApiToken>> ListAsync(CancellationToken cancellationToken = default) =>
+        await db.ApiTokens.AsNoTracking().OrderBy(t => t.CreatedAt).ToListAsync(cancellationToken);
+
+    /// <summary>Revokes a token; false when there is no such token. A revoked token stops working at once.</summary>
+    public async Task<bool> RevokeAsync(Guid id, CancellationToken cancellationToken = default) =>
+        await db.ApiTokens.Where(t => t.Id == id && t.RevokedAt == null)
+            .ExecuteUpdateAsync(set => set.SetProperty(t => t.RevokedAt, clock.GetUtcNow()), cancellationToken) > 0
+        || await db.ApiTokens.AnyAsync(t => t.Id == id, cancellationToken);
+
     public Task<bool> AnyAsync(CancellationToken cancellationToken = default) => db.ApiTokens.AnyAsync(cancellationToken);
 
     public Task<bool> ExistsAsync(string secret, CancellationToken cancellationToken = default)

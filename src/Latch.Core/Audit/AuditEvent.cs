@@ -23,4 +23,5 @@ public static class AuditKinds
     public const string DeviceReenrolled = "device.reenrolled";
     public const string DeviceMarkedLost = "device.markedLost";
     public const string DeviceUnmarkedLost = "device.unmarkedLost";
+    public const string RequestDenied = "request.denied";
 }

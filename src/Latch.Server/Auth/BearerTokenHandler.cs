@@ -2,6 +2,8 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Latch.Core.Access;
+using Latch.Core.Audit;
+using Latch.Core.Data;
 using Latch.Server.Graph;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -33,12 +35,27 @@ internal sealed class BearerTokenHandler(
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
-        WriteAsync(StatusCodes.Status401Unauthorized, GraphErrorCodes.InvalidAuthenticationToken,
+        DenyAsync(StatusCodes.Status401Unauthorized, GraphErrorCodes.InvalidAuthenticationToken,
             Request.Headers.Authorization.Count == 0 ? "Access token is empty." : "Access token validation failure.");
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        WriteAsync(StatusCodes.Status403Forbidden, GraphErrorCodes.AuthorizationRequestDenied,
+        DenyAsync(StatusCodes.Status403Forbidden, GraphErrorCodes.AuthorizationRequestDenied,
             "Insufficient privileges to complete the operation.");
+
+    // Every refusal is audited: who (the token's name, or anonymous), what they tried, and why it was refused.
+    private async Task DenyAsync(int status, string code, string message)
+    {
+        var db = Context.RequestServices.GetRequiredService<LatchDbContext>();
+        db.AuditEvents.Add(new AuditEvent
+        {
+            At = TimeProvider.GetUtcNow(),
+            Actor = Context.User.Identity?.Name ?? "anonymous",
+            Kind = AuditKinds.RequestDenied,
+            Detail = $"{status} {Request.Method} {Request.Path}: {message}",
+        });
+        await db.SaveChangesAsync(Context.RequestAborted);
+        await WriteAsync(status, code, message);
+    }
 
     private Task WriteAsync(int status, string code, string message)
     {

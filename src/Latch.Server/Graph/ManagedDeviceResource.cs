@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Text.Json.Serialization;
 using Latch.Core.Actions;
 using Latch.Core.Devices;
@@ -12,7 +13,9 @@ namespace Latch.Server.Graph;
 /// </summary>
 public sealed record ManagedDeviceResource
 {
-    [JsonPropertyName("@odata.context")] public string? ODataContext { get; init; }
+    [JsonPropertyName("@odata.context")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ODataContext { get; init; }
     [JsonPropertyName("id")] public required string Id { get; init; }
     [JsonPropertyName("deviceName")] public required string DeviceName { get; init; }
     [JsonPropertyName("userId")] public string? UserId { get; init; }
@@ -45,10 +48,10 @@ public sealed record ManagedDeviceResource
         UserPrincipalName = owner?.UserPrincipalName,
         UserDisplayName = owner?.DisplayName,
         EmailAddress = owner?.Email,
-        OperatingSystem = OperatingSystemOf(device.Platform),
+        OperatingSystem = OperatingSystemValue(device)!,
         OsVersion = device.OsVersion.ToString(),
-        DeviceType = DeviceTypeOf(device),
-        ManagementAgent = ManagementAgentOf(device.Channel),
+        DeviceType = DeviceTypeValue(device)!,
+        ManagementAgent = ManagementAgentValue(device)!,
         AzureAdRegistered = device.AzureAdJoined,
         IsSupervised = device.Supervised,
         EnrolledDateTime = device.EnrolledAt,
@@ -61,35 +64,34 @@ public sealed record ManagedDeviceResource
         DeviceActionResults = actionResults,
     };
 
-    private static string OperatingSystemOf(Platform platform) => platform switch
-    {
-        Platform.MacOS => "macOS",
-        Platform.IOS => "iOS",
-        Platform.Android or Platform.AndroidForWork => "Android",
-        _ => "Windows",
-    };
+    // Graph's enum spellings as expressions, so the same mapping filters in SQL ($filter) and shapes each response.
+    public static readonly Expression<Func<Device, string?>> OperatingSystemOf = d =>
+        d.Platform == Platform.MacOS ? "macOS"
+        : d.Platform == Platform.IOS ? "iOS"
+        : d.Platform == Platform.Android || d.Platform == Platform.AndroidForWork ? "Android"
+        : "Windows";
 
     // Graph's deviceType enum.
-    private static string DeviceTypeOf(Device device) => device.Platform switch
-    {
-        Platform.MacOS => "macMDM",
-        Platform.IOS when device.Model?.StartsWith("iPad", StringComparison.Ordinal) == true => "iPad",
-        Platform.IOS => "iPhone",
-        Platform.Android => "android",
-        Platform.AndroidForWork => "androidForWork",
-        Platform.Windows10Mobile or Platform.WindowsPhone81 => "windowsPhone",
-        Platform.WindowsRT => "windowsRT",
-        _ => "desktop",
-    };
+    public static readonly Expression<Func<Device, string?>> DeviceTypeOf = d =>
+        d.Platform == Platform.MacOS ? "macMDM"
+        : d.Platform == Platform.IOS && d.Model != null && d.Model.StartsWith("iPad") ? "iPad"
+        : d.Platform == Platform.IOS ? "iPhone"
+        : d.Platform == Platform.Android ? "android"
+        : d.Platform == Platform.AndroidForWork ? "androidForWork"
+        : d.Platform == Platform.Windows10Mobile || d.Platform == Platform.WindowsPhone81 ? "windowsPhone"
+        : d.Platform == Platform.WindowsRT ? "windowsRT"
+        : "desktop";
 
     // Graph's managementAgentType enum.
-    private static string ManagementAgentOf(ManagementChannel channel) => channel switch
-    {
-        ManagementChannel.DirectMdm => "mdm",
-        ManagementChannel.ExchangeActiveSyncOnly => "eas",
-        ManagementChannel.DirectMdmAndExchangeActiveSync => "easMdm",
-        _ => "intuneClient",
-    };
+    public static readonly Expression<Func<Device, string?>> ManagementAgentOf = d =>
+        d.Channel == ManagementChannel.DirectMdm ? "mdm"
+        : d.Channel == ManagementChannel.ExchangeActiveSyncOnly ? "eas"
+        : d.Channel == ManagementChannel.DirectMdmAndExchangeActiveSync ? "easMdm"
+        : "intuneClient";
+
+    private static readonly Func<Device, string?> OperatingSystemValue = OperatingSystemOf.Compile();
+    private static readonly Func<Device, string?> DeviceTypeValue = DeviceTypeOf.Compile();
+    private static readonly Func<Device, string?> ManagementAgentValue = ManagementAgentOf.Compile();
 }
 
 /// <summary>

@@ -1,7 +1,12 @@
 using System.Security.Claims;
+using System.Text.Json;
+using Latch.Core.Access;
 using Latch.Core.Actions;
 using Latch.Core.Data;
+using Latch.Core.Devices;
+using Latch.Core.Groups;
 using Latch.Core.Rules;
+using Latch.Core.Users;
 using Latch.Server.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -9,53 +14,90 @@ using Microsoft.EntityFrameworkCore;
 namespace Latch.Server.Graph;
 
 /// <summary>
-/// <c>/v1.0/deviceManagement/managedDevices</c>, shaped like Microsoft Graph's Intune endpoints
-/// (https://learn.microsoft.com/graph/api/resources/intune-devices-manageddevice).
+/// <c>managedDevices</c> shaped like Microsoft Graph's Intune endpoints
+/// (https://learn.microsoft.com/graph/api/resources/intune-devices-manageddevice), in three scopes:
+/// every device (<c>/deviceManagement</c>), one user's (<c>/users/{id or userPrincipalName}</c>) and the caller's own (<c>/me</c>).
+/// A device outside the scope is answered as not found.
 /// </summary>
 public static class ManagedDevicesApi
 {
     /// <summary>Set to <c>true</c> on a passcode reset to say the caller knows the device is marked lost (Graph's action has no body).</summary>
     public const string LostDeviceConfirmedHeader = "Latch-Lost-Device-Confirmed";
 
-    public static RouteGroupBuilder MapManagedDevices(this IEndpointRouteBuilder app)
+    /// <summary>Which devices a route may see: all of them, or one owner's. Null when the owner does not resolve.</summary>
+    private delegate Task<DeviceScope?> ScopeResolver(HttpContext http, LatchDbContext db);
+
+    private sealed record DeviceScope(Guid? OwnerId)
     {
-        var api = app.MapGroup("/v1.0/deviceManagement/managedDevices").RequireAuthorization(Policies.Read);
-        api.MapGet("/{id}", GetAsync);
-        api.MapPost("/{id}/remoteLock", (string id, HttpContext http, DeviceActions actions) =>
-            RequestAsync(RemoteAction.RemoteLock, id, http, actions)).RequireAuthorization(Policies.RemoteActions);
-        api.MapPost("/{id}/resetPasscode", (string id, HttpContext http, DeviceActions actions) =>
-            RequestAsync(RemoteAction.ResetPasscode, id, http, actions)).RequireAuthorization(Policies.RemoteActions);
-        return api;
+        public IQueryable<Device> Devices(LatchDbContext db) =>
+            OwnerId is { } owner ? db.Devices.Where(d => d.OwnerId == owner) : db.Devices;
+    }
+
+    public static void MapManagedDevices(this IEndpointRouteBuilder app)
+    {
+        var everyDevice = app.MapGroup("/v1.0/deviceManagement/managedDevices").RequireAuthorization(Policies.Read);
+        everyDevice.MapPost("/executeAction", ExecuteActionAsync).RequireAuthorization(Policies.RemoteActions);
+        MapDeviceRoutes(everyDevice, (_, _) => Task.FromResult<DeviceScope?>(new DeviceScope(null)), "deviceManagement/managedDevices");
+        MapDeviceRoutes(app.MapGroup("/v1.0/users/{user}/managedDevices").RequireAuthorization(Policies.Read), UserScopeAsync, "users('{0}')/managedDevices");
+        MapDeviceRoutes(app.MapGroup("/v1.0/me/managedDevices").RequireAuthorization(Policies.Read), MeScopeAsync, "users('{0}')/managedDevices");
+    }
+
+    private static void MapDeviceRoutes(RouteGroupBuilder group, ScopeResolver scope, string context)
+    {
+        group.MapGet("/", (HttpContext http, LatchDbContext db, DeviceActions actions) => ListAsync(http, db, scope, context));
+        group.MapGet("/{id}", (string id, HttpContext http, LatchDbContext db, DeviceActions actions) => GetAsync(id, http, db, actions, scope));
+        group.MapPost("/{id}/remoteLock", (string id, HttpContext http, LatchDbContext db, DeviceActions actions) =>
+            RequestAsync(RemoteAction.RemoteLock, id, http, db, actions, scope)).RequireAuthorization(Policies.RemoteActions);
+        group.MapPost("/{id}/resetPasscode", (string id, HttpContext http, LatchDbContext db, DeviceActions actions) =>
+            RequestAsync(RemoteAction.ResetPasscode, id, http, db, actions, scope)).RequireAuthorization(Policies.RemoteActions);
+    }
+
+    private static async Task<Results<ContentHttpResult, BadRequest<GraphErrorBody>, NotFound<GraphErrorBody>>> ListAsync(
+        HttpContext http, LatchDbContext db, ScopeResolver resolve, string context)
+    {
+        if (await resolve(http, db) is not { } scope) return TypedResults.NotFound(UnknownUser(http));
+        var result = await GraphList.PageAsync(http, scope.Devices(db).AsNoTracking().Include(d => d.Owner), GraphModels.ManagedDevice, d => d.Id,
+            devices => Task.FromResult<IReadOnlyList<ManagedDeviceResource>>(devices.Select(d => ManagedDeviceResource.From(d, d.Owner)).ToList()),
+            string.Format(System.Globalization.CultureInfo.InvariantCulture, context, scope.OwnerId));
+        return result.Result switch
+        {
+            ContentHttpResult ok => ok,
+            BadRequest<GraphErrorBody> bad => bad,
+            _ => throw new InvalidOperationException("Unexpected list result."),
+        };
     }
 
     private static async Task<Results<Ok<ManagedDeviceResource>, BadRequest<GraphErrorBody>, NotFound<GraphErrorBody>>> GetAsync(
-        string id, HttpContext http, LatchDbContext db, DeviceActions actions, CancellationToken cancellationToken)
+        string id, HttpContext http, LatchDbContext db, DeviceActions actions, ScopeResolver resolve)
     {
+        if (await resolve(http, db) is not { } scope) return TypedResults.NotFound(UnknownUser(http));
         if (!Guid.TryParse(id, out var deviceId)) return TypedResults.BadRequest(InvalidId(id));
-        var device = await db.Devices.AsNoTracking().Include(d => d.Owner).FirstOrDefaultAsync(d => d.Id == deviceId, cancellationToken);
+        var device = await scope.Devices(db).AsNoTracking().Include(d => d.Owner).FirstOrDefaultAsync(d => d.Id == deviceId, http.RequestAborted);
         if (device is null) return TypedResults.NotFound(NotFound(id));
 
-        var mayReveal = http.User.IsInRole(nameof(Latch.Core.Access.AdminRole.Administrator))
-            || http.User.IsInRole(nameof(Latch.Core.Access.AdminRole.HelpDeskOperator));
+        var mayReveal = http.User.IsInRole(nameof(AdminRole.Administrator)) || http.User.IsInRole(nameof(AdminRole.HelpDeskOperator));
         var results = new List<DeviceActionResultResource>();
-        foreach (var action in await actions.LatestForDeviceAsync(deviceId, cancellationToken))
+        foreach (var action in await actions.LatestForDeviceAsync(deviceId, http.RequestAborted))
         {
             // Each reveal is audited, so the passcode is decrypted only for a caller allowed to see it.
             var passcode = mayReveal && action.ProtectedPasscode is not null
-                ? await actions.RevealPasscodeAsync(action.Id, Actor(http), cancellationToken)
+                ? await actions.RevealPasscodeAsync(action.Id, Actor(http), http.RequestAborted)
                 : null;
             results.Add(DeviceActionResultResource.From(action, passcode));
         }
         return TypedResults.Ok(ManagedDeviceResource.From(device, device.Owner, results) with
         {
-            ODataContext = $"{http.Request.Scheme}://{http.Request.Host}/v1.0/$metadata#deviceManagement/managedDevices/$entity",
+            ODataContext = $"{GraphList.BaseUrl(http)}/v1.0/$metadata#deviceManagement/managedDevices/$entity",
         });
     }
 
     private static async Task<Results<NoContent, BadRequest<GraphErrorBody>, NotFound<GraphErrorBody>>> RequestAsync(
-        RemoteAction action, string id, HttpContext http, DeviceActions actions)
+        RemoteAction action, string id, HttpContext http, LatchDbContext db, DeviceActions actions, ScopeResolver resolve)
     {
+        if (await resolve(http, db) is not { } scope) return TypedResults.NotFound(UnknownUser(http));
         if (!Guid.TryParse(id, out var deviceId)) return TypedResults.BadRequest(InvalidId(id));
+        if (scope.OwnerId is not null && !await scope.Devices(db).AnyAsync(d => d.Id == deviceId, http.RequestAborted))
+            return TypedResults.NotFound(NotFound(id));
         var lostConfirmed = string.Equals(http.Request.Headers[LostDeviceConfirmedHeader], "true", StringComparison.OrdinalIgnoreCase);
 
         var outcome = await actions.RequestAsync(new ActionRequestInput(action, [deviceId], Actor(http), lostConfirmed), http.RequestAborted);
@@ -66,7 +108,75 @@ public static class ManagedDevicesApi
         return TypedResults.NoContent();
     }
 
-    private static string Actor(HttpContext http) => http.User.FindFirstValue(ClaimTypes.Name) ?? "unknown";
+    /// <summary>
+    /// One request, many devices (Graph's bulk <c>executeAction</c>), with no cap on how many. Every device gets its own
+    /// outcome; the lists say which were queued (or already in flight), refused by the rules (with reasons), or unknown.
+    /// </summary>
+    private static async Task<Results<Ok<BulkActionResultResource>, BadRequest<GraphErrorBody>, NotFound<GraphErrorBody>>> ExecuteActionAsync(
+        HttpContext http, DeviceActions actions, GroupDirectory groups)
+    {
+        ExecuteActionRequest? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<ExecuteActionRequest>(http.Request.Body, JsonSerializerOptions.Web, http.RequestAborted);
+        }
+        catch (JsonException error)
+        {
+            return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, $"The request body is not valid JSON: {error.Message}"));
+        }
+        if (body is null) return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, "The request needs a JSON body."));
+
+        RemoteAction action;
+        switch (body.ActionName)
+        {
+            case "remoteLock": action = RemoteAction.RemoteLock; break;
+            case "resetPasscode": action = RemoteAction.ResetPasscode; break;
+            default:
+                return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest,
+                    $"actionName '{body.ActionName}' is not supported; use 'remoteLock' or 'resetPasscode'."));
+        }
+        if ((body.DeviceIds is null) == (body.GroupId is null))
+            return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, "Give either deviceIds or groupId, not both and not neither."));
+
+        List<Guid> deviceIds;
+        if (body.GroupId is { } groupText)
+        {
+            if (!Guid.TryParse(groupText, out var groupId)
+                || await groups.DevicesInAsync(groupId, http.RequestAborted) is not { } members)
+                return TypedResults.NotFound(GraphErrorBody.Of(GraphErrorCodes.ResourceNotFound, $"There is no group with id '{groupText}'."));
+            deviceIds = await members.Select(d => d.Id).ToListAsync(http.RequestAborted);
+            if (deviceIds.Count == 0)
+                return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, $"The group '{groupText}' has no devices."));
+        }
+        else
+        {
+            deviceIds = new List<Guid>(body.DeviceIds!.Length);
+            foreach (var text in body.DeviceIds!)
+            {
+                if (!Guid.TryParse(text, out var id))
+                    return TypedResults.BadRequest(InvalidId(text ?? "null"));
+                deviceIds.Add(id);
+            }
+            if (deviceIds.Count == 0) return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, "Name at least one device."));
+        }
+
+        var outcome = await actions.RequestAsync(
+            new ActionRequestInput(action, deviceIds, Actor(http), body.LostDeviceConfirmed ?? false), http.RequestAborted);
+        return TypedResults.Ok(BulkActionResultResource.From(outcome));
+    }
+
+    private static async Task<DeviceScope?> UserScopeAsync(HttpContext http, LatchDbContext db) =>
+        await UsersApi.FindUserAsync(db, http.Request.RouteValues["user"] as string ?? "", http.RequestAborted) is { } user
+            ? new DeviceScope(user.Id) : null;
+
+    private static async Task<DeviceScope?> MeScopeAsync(HttpContext http, LatchDbContext db) =>
+        await UsersApi.MeAsync(http, db) is { } user ? new DeviceScope(user.Id) : null;
+
+    internal static string Actor(HttpContext http) => http.User.FindFirstValue(ClaimTypes.Name) ?? "unknown";
+
+    private static GraphErrorBody UnknownUser(HttpContext http) => http.Request.RouteValues.TryGetValue("user", out var user)
+        ? GraphErrorBody.Of(GraphErrorCodes.ResourceNotFound, $"There is no user '{user}'.")
+        : UsersApi.NotAUser(http);
 
     private static GraphErrorBody InvalidId(string id) =>
         GraphErrorBody.Of(GraphErrorCodes.BadRequest, $"'{id}' is not a valid managedDevice id (a GUID).");
