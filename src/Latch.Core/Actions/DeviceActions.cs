@@ -1,4 +1,7 @@
 using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using Latch.Core.Audit;
 using Latch.Core.Commands;
 using Latch.Core.Data;
@@ -39,6 +42,8 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
             throw new ActionRequestException($"Unknown remote action '{input.Action}'.");
         if (input.DeviceIds.Count == 0)
             throw new ActionRequestException("Name at least one device.");
+        if (input.IdempotencyKey is { Length: 0 or > 200 })
+            throw new ActionRequestException("An idempotency key has 1 to 200 characters.");
     }
 
     private async Task<BulkActionOutcome> RequestOnceAsync(ActionRequestInput input, CancellationToken cancellationToken)
@@ -49,6 +54,10 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
         foreach (var id in input.DeviceIds)
             (seen.Add(id) ? distinct : duplicates).Add(id);
 
+        var fingerprint = input.IdempotencyKey is null ? null : Fingerprint(input, distinct);
+        if (input.IdempotencyKey is not null && await ReplayAsync(input, fingerprint!, duplicates, cancellationToken) is { } replay)
+            return replay;
+
         var request = new ActionRequest
         {
             Action = input.Action,
@@ -56,6 +65,8 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
             RequestedAt = clock.GetUtcNow(),
             LostDeviceConfirmed = input.LostDeviceConfirmed,
             DeviceCount = distinct.Count,
+            IdempotencyKey = input.IdempotencyKey,
+            Fingerprint = fingerprint,
         };
 
         using var trace = LatchTelemetry.Source.StartActivity("DeviceActions.Request");
@@ -97,6 +108,8 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
 
         phase?.Dispose();
 
+        if (input.IdempotencyKey is not null)
+            request.UnrecordedOutcome = JsonSerializer.Serialize(new UnrecordedDevices(notFound, alreadyPending));
         request.QueuedCount = queued.Count;
         request.NotSupportedCount = refused.Count;
         request.AlreadyPendingCount = alreadyPending.Count;
@@ -125,6 +138,37 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
         trace?.SetTag("latch.queued", queued.Count);
         return new BulkActionOutcome(request.Id, queued, refused, alreadyPending, notFound, duplicates);
     }
+
+    // The first request's outcome, rebuilt from its action rows and what it kept of the rest; null when the key is new.
+    private async Task<BulkActionOutcome?> ReplayAsync(ActionRequestInput input, string fingerprint, List<Guid> duplicates,
+        CancellationToken cancellationToken)
+    {
+        var earlier = await db.ActionRequests.AsNoTracking()
+            .FirstOrDefaultAsync(r => r.RequestedBy == input.RequestedBy && r.IdempotencyKey == input.IdempotencyKey, cancellationToken);
+        if (earlier is null) return null;
+        if (earlier.Fingerprint != fingerprint)
+            throw new ActionRequestException(
+                $"The idempotency key '{input.IdempotencyKey}' was already used for a different request; use a new key for a new request.");
+
+        var actions = await db.DeviceActions.AsNoTracking().Where(a => a.RequestId == earlier.Id)
+            .Select(a => new { a.DeviceId, a.Id, a.CommandId, a.Reason }).ToListAsync(cancellationToken);
+        var rest = JsonSerializer.Deserialize<UnrecordedDevices>(earlier.UnrecordedOutcome ?? "{}") ?? new UnrecordedDevices([], []);
+        return new BulkActionOutcome(
+            earlier.Id,
+            actions.Where(a => a.CommandId is not null).Select(a => new QueuedAction(a.DeviceId, a.Id)).ToList(),
+            actions.Where(a => a.CommandId is null).Select(a => new RefusedAction(a.DeviceId, a.Id, a.Reason ?? "")).ToList(),
+            rest.AlreadyPending ?? [],
+            rest.NotFound ?? [],
+            duplicates);
+    }
+
+    private static string Fingerprint(ActionRequestInput input, List<Guid> distinct)
+    {
+        var text = $"{input.Action}|{input.LostDeviceConfirmed}|{string.Join(',', distinct.Order())}";
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+
+    private sealed record UnrecordedDevices(List<Guid>? NotFound, List<Guid>? AlreadyPending);
 
     /// <summary>
     /// The next command to hand to a device, with its action moved to active. The rules run again first:

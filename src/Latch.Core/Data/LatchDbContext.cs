@@ -72,6 +72,10 @@ public sealed class LatchDbContext(DbContextOptions<LatchDbContext> options) : D
         modelBuilder.Entity<ActionRequest>(request =>
         {
             request.HasIndex(r => r.RequestedAt);
+            request.Property(r => r.IdempotencyKey).HasMaxLength(200);
+            request.Property(r => r.Fingerprint).HasMaxLength(64);
+            request.Property(r => r.UnrecordedOutcome).HasMaxLength(int.MaxValue);
+            request.HasIndex(r => new { r.RequestedBy, r.IdempotencyKey }).IsUnique().HasFilter("\"IdempotencyKey\" IS NOT NULL");
         });
 
         // Actions outlive their device on purpose: the audit trail must survive a device's deletion. RequestId has no

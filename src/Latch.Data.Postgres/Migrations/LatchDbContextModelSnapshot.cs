@@ -77,6 +77,14 @@ namespace Latch.Data.Postgres.Migrations
                     b.Property<int>("DeviceCount")
                         .HasColumnType("integer");
 
+                    b.Property<string>("Fingerprint")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<bool>("LostDeviceConfirmed")
                         .HasColumnType("boolean");
 
@@ -97,9 +105,17 @@ namespace Latch.Data.Postgres.Migrations
                         .HasMaxLength(400)
                         .HasColumnType("character varying(400)");
 
+                    b.Property<string>("UnrecordedOutcome")
+                        .HasMaxLength(2147483647)
+                        .HasColumnType("text");
+
                     b.HasKey("Id");
 
                     b.HasIndex("RequestedAt");
+
+                    b.HasIndex("RequestedBy", "IdempotencyKey")
+                        .IsUnique()
+                        .HasFilter("\"IdempotencyKey\" IS NOT NULL");
 
                     b.ToTable("ActionRequests");
                 });

@@ -72,6 +72,14 @@ namespace Latch.Data.Sqlite.Migrations
                     b.Property<int>("DeviceCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Fingerprint")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("LostDeviceConfirmed")
                         .HasColumnType("INTEGER");
 
@@ -92,9 +100,17 @@ namespace Latch.Data.Sqlite.Migrations
                         .HasMaxLength(400)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("UnrecordedOutcome")
+                        .HasMaxLength(2147483647)
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("RequestedAt");
+
+                    b.HasIndex("RequestedBy", "IdempotencyKey")
+                        .IsUnique()
+                        .HasFilter("\"IdempotencyKey\" IS NOT NULL");
 
                     b.ToTable("ActionRequests");
                 });

@@ -100,7 +100,16 @@ public static class ManagedDevicesApi
             return TypedResults.NotFound(NotFound(id));
         var lostConfirmed = string.Equals(http.Request.Headers[LostDeviceConfirmedHeader], "true", StringComparison.OrdinalIgnoreCase);
 
-        var outcome = await actions.RequestAsync(new ActionRequestInput(action, [deviceId], Actor(http), lostConfirmed), http.RequestAborted);
+        BulkActionOutcome outcome;
+        try
+        {
+            outcome = await actions.RequestAsync(
+                new ActionRequestInput(action, [deviceId], Actor(http), lostConfirmed, IdempotencyKey(http)), http.RequestAborted);
+        }
+        catch (ActionRequestException error)
+        {
+            return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, error.Message));
+        }
         if (outcome.NotFound.Count > 0) return TypedResults.NotFound(NotFound(id));
         if (outcome.NotSupported is [var refused, ..])
             return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.NotSupported, refused.Reason));
@@ -160,9 +169,16 @@ public static class ManagedDevicesApi
             if (deviceIds.Count == 0) return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, "Name at least one device."));
         }
 
-        var outcome = await actions.RequestAsync(
-            new ActionRequestInput(action, deviceIds, Actor(http), body.LostDeviceConfirmed ?? false), http.RequestAborted);
-        return TypedResults.Ok(BulkActionResultResource.From(outcome));
+        try
+        {
+            var outcome = await actions.RequestAsync(
+                new ActionRequestInput(action, deviceIds, Actor(http), body.LostDeviceConfirmed ?? false, IdempotencyKey(http)), http.RequestAborted);
+            return TypedResults.Ok(BulkActionResultResource.From(outcome));
+        }
+        catch (ActionRequestException error)
+        {
+            return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, error.Message));
+        }
     }
 
     private static async Task<DeviceScope?> UserScopeAsync(HttpContext http, LatchDbContext db) =>
@@ -171,6 +187,10 @@ public static class ManagedDevicesApi
 
     private static async Task<DeviceScope?> MeScopeAsync(HttpContext http, LatchDbContext db) =>
         await UsersApi.MeAsync(http, db) is { } user ? new DeviceScope(user.Id) : null;
+
+    // A client's retry of the same request with the same key changes nothing and gets the first answer.
+    private static string? IdempotencyKey(HttpContext http) =>
+        http.Request.Headers["Idempotency-Key"] is [{ } key] ? key : null;
 
     internal static string Actor(HttpContext http) => http.User.FindFirstValue(ClaimTypes.Name) ?? "unknown";
 

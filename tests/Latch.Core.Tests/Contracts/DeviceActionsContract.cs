@@ -342,6 +342,48 @@ public abstract class DeviceActionsContract(StorageBackend backend) : IAsyncLife
         Assert.Equal(1, await db.Commands.CountAsync());
         Assert.Equal(1, await db.DeviceActions.CountAsync(a => a.State == DeviceActionState.Pending));
     }
+
+    [Fact]
+    public async Task IdempotencyKey_Repeat_ReturnsTheFirstOutcome_AndQueuesNothingNew()
+    {
+        var iphone = await AddAsync(Platform.IOS);
+        var mac = await AddAsync(Platform.MacOS);
+        var unknown = Guid.NewGuid();
+        var input = new ActionRequestInput(RemoteAction.RemoteLock, [iphone, mac, unknown], Admin, IdempotencyKey: "retry-1");
+
+        var first = await _host.With<DeviceActions, BulkActionOutcome>(actions => actions.RequestAsync(input));
+        var again = await _host.With<DeviceActions, BulkActionOutcome>(actions => actions.RequestAsync(input with { DeviceIds = [unknown, mac, iphone] }));
+
+        Assert.Equal(first.RequestId, again.RequestId);
+        Assert.Equal(first.Queued, again.Queued);
+        Assert.Equal(first.NotSupported, again.NotSupported);
+        Assert.Equal([unknown], again.NotFound);
+        await using var db = _host.Db();
+        Assert.Equal(1, await db.ActionRequests.CountAsync());
+        Assert.Equal(1, await db.Commands.CountAsync());
+    }
+
+    [Fact]
+    public async Task IdempotencyKey_ReusedForADifferentRequest_IsRefused()
+    {
+        var iphone = await AddAsync(Platform.IOS);
+        await RequestWithKeyAsync(RemoteAction.RemoteLock, iphone, "key-2");
+        var error = await Assert.ThrowsAsync<ActionRequestException>(() => RequestWithKeyAsync(RemoteAction.ResetPasscode, iphone, "key-2"));
+        Assert.Contains("already used for a different request", error.Message);
+    }
+
+    [Fact]
+    public async Task IdempotencyKey_IsPerRequester()
+    {
+        var iphone = await AddAsync(Platform.IOS);
+        await RequestWithKeyAsync(RemoteAction.RemoteLock, iphone, "shared-key");
+        var other = await _host.With<DeviceActions, BulkActionOutcome>(actions =>
+            actions.RequestAsync(new ActionRequestInput(RemoteAction.RemoteLock, [iphone], "someone-else@test.example", IdempotencyKey: "shared-key")));
+        Assert.Equal([iphone], other.AlreadyPending);
+    }
+
+    private Task<BulkActionOutcome> RequestWithKeyAsync(RemoteAction action, Guid device, string key) =>
+        _host.With<DeviceActions, BulkActionOutcome>(actions => actions.RequestAsync(new ActionRequestInput(action, [device], Admin, IdempotencyKey: key)));
 }
 
 public sealed class DeviceActionsOnSqlite() : DeviceActionsContract(SqliteBackend.Instance);
