@@ -32,6 +32,7 @@ app.MapUsers();
 app.MapGroups();
 app.MapAuditEvents();
 app.MapApiTokens();
+app.MapSignIn();
 app.MapOpenApi();                      // /openapi/v1.json, generated from the endpoints
 app.UseSwaggerUI(ui =>                 // /api: a browsable reference over that document, served from the package
 {

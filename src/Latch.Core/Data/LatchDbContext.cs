@@ -26,6 +26,7 @@ public sealed class LatchDbContext(DbContextOptions<LatchDbContext> options) : D
     public DbSet<Command> Commands => Set<Command>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<AdminAccount> AdminAccounts => Set<AdminAccount>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -117,6 +118,13 @@ public sealed class LatchDbContext(DbContextOptions<LatchDbContext> options) : D
         {
             token.Property(t => t.TokenHash).HasMaxLength(64);
             token.HasIndex(t => t.TokenHash).IsUnique();
+        });
+
+        modelBuilder.Entity<AdminAccount>(account =>
+        {
+            account.Property(a => a.UserName).HasMaxLength(200);
+            account.Property(a => a.PasswordHash).HasMaxLength(400);
+            account.HasIndex(a => a.UserName).IsUnique();
         });
 
         modelBuilder.Entity<AuditEvent>(audit =>

@@ -13,21 +13,24 @@ public static class AdminBootstrap
     {
         await using var scope = app.Services.CreateAsyncScope();
         var tokens = scope.ServiceProvider.GetRequiredService<ApiTokens>();
-        var bootstrap = scope.ServiceProvider.GetRequiredService<IOptions<AuthOptions>>().Value.BootstrapToken;
+        var accounts = scope.ServiceProvider.GetRequiredService<AdminAccounts>();
+        var options = scope.ServiceProvider.GetRequiredService<IOptions<AuthOptions>>().Value;
 
-        if (bootstrap is not null)
-        {
-            if (!await tokens.ExistsAsync(bootstrap, cancellationToken))
-                await tokens.IssueAsync("bootstrap", AdminRole.Administrator, bootstrap, cancellationToken: cancellationToken);
-            return;
-        }
-        if (await tokens.AnyAsync(cancellationToken)) return;
+        if (options.BootstrapToken is { } token && !await tokens.ExistsAsync(token, cancellationToken))
+            await tokens.IssueAsync("bootstrap", AdminRole.Administrator, token, cancellationToken: cancellationToken);
+        if (options.BootstrapAdminPassword is { } password && !(await accounts.ListAsync(cancellationToken)).Any(a => a.UserName == "admin"))
+            await accounts.CreateAsync("admin", password, AdminRole.Administrator, cancellationToken);
+        if (options.BootstrapToken is not null || options.BootstrapAdminPassword is not null) return;
+        if (await tokens.AnyAsync(cancellationToken) || await accounts.AnyAsync(cancellationToken)) return;
 
         var (_, secret) = await tokens.IssueAsync("first-administrator", AdminRole.Administrator, cancellationToken: cancellationToken);
+        var generated = AdminAccounts.GeneratePassword();
+        await accounts.CreateAsync("admin", generated, AdminRole.Administrator, cancellationToken);
         Console.WriteLine();
-        Console.WriteLine("  An Administrator API token was created. It is shown only this once; keep it safe:");
-        Console.WriteLine($"    {secret}");
-        Console.WriteLine("  Use it as 'Authorization: Bearer <token>'. Set LATCH_Auth__BootstrapToken to choose your own instead.");
+        Console.WriteLine("  First start: an Administrator was created. This is shown only once; keep it safe.");
+        Console.WriteLine($"    API token (Authorization: Bearer ...): {secret}");
+        Console.WriteLine($"    Console sign-in: user 'admin', password {generated}");
+        Console.WriteLine("  Set LATCH_Auth__BootstrapToken / LATCH_Auth__BootstrapAdminPassword to choose your own instead.");
         Console.WriteLine();
     }
 }

@@ -1,11 +1,14 @@
 namespace Latch.Server.Auth;
 
-/// <summary>LATCH_Auth__BootstrapToken: an Administrator token to create at start, so scripts and tests can begin.</summary>
+/// <summary>First-start credentials. LATCH_Auth__BootstrapToken: an Administrator token to create at start, so scripts and tests can begin.</summary>
 public sealed class AuthOptions
 {
     public const string Section = "Auth";
 
     public string? BootstrapToken { get; set; }
+
+    /// <summary>LATCH_Auth__BootstrapAdminPassword: the password of a console account 'admin' to create at start.</summary>
+    public string? BootstrapAdminPassword { get; set; }
 }
 
 /// <summary>Authorization policies by what a request does; every admin route names one.</summary>

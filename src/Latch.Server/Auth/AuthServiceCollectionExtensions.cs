@@ -1,22 +1,55 @@
 using Latch.Core.Access;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Identity;
 
 namespace Latch.Server.Auth;
 
 public static class AuthServiceCollectionExtensions
 {
+    private const string BearerOrCookie = "Latch";
+
+    /// <summary>
+    /// Bearer tokens for scripts and a sign-in cookie for the console, behind one scheme that picks by the request:
+    /// an Authorization header means a token. Refusals always answer (and are audited) in Graph's error shape.
+    /// </summary>
     public static IServiceCollection AddLatchAuth(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section))
             .Validate(o => o.BootstrapToken is null || o.BootstrapToken.Length >= 16,
                 "Auth:BootstrapToken must be at least 16 characters long.")
+            .Validate(o => o.BootstrapAdminPassword is null || o.BootstrapAdminPassword.Length >= AdminAccounts.MinimumPasswordLength,
+                $"Auth:BootstrapAdminPassword must be at least {AdminAccounts.MinimumPasswordLength} characters long.")
             .ValidateOnStart();
-        services.AddAuthentication(BearerTokenHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+
+        services.AddAuthentication(BearerOrCookie)
+            .AddPolicyScheme(BearerOrCookie, "Bearer token or sign-in cookie", scheme =>
+            {
+                scheme.ForwardDefaultSelector = http => http.Request.Headers.Authorization.Count > 0
+                    ? BearerTokenHandler.SchemeName
+                    : CookieAuthenticationDefaults.AuthenticationScheme;
+                scheme.ForwardChallenge = BearerTokenHandler.SchemeName;
+                scheme.ForwardForbid = BearerTokenHandler.SchemeName;
+            })
+            .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null)
+            .AddCookie(cookie =>
+            {
+                cookie.Cookie.Name = "Latch.Session";
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SameSite = SameSiteMode.Strict;
+                cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+                cookie.SlidingExpiration = true;
+                cookie.ForwardChallenge = BearerTokenHandler.SchemeName;
+                cookie.ForwardForbid = BearerTokenHandler.SchemeName;
+            });
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Read, p => p.RequireRole(nameof(AdminRole.Administrator), nameof(AdminRole.HelpDeskOperator), nameof(AdminRole.ReadOnly)))
             .AddPolicy(Policies.RemoteActions, p => p.RequireRole(nameof(AdminRole.Administrator), nameof(AdminRole.HelpDeskOperator)))
             .AddPolicy(Policies.Administer, p => p.RequireRole(nameof(AdminRole.Administrator)));
+
+        services.AddSingleton<IPasswordHasher<AdminAccount>, PasswordHasher<AdminAccount>>();
+        services.AddScoped<AdminAccounts>();
         return services;
     }
 }

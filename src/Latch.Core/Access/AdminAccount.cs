@@ -1,0 +1,15 @@
+namespace Latch.Core.Access;
+
+/// <summary>
+/// A local sign-in for the console. The password is kept only as a salted, slow hash (the server uses ASP.NET Core
+/// Identity's PBKDF2 hasher); the user name is stored lower-case so sign-in ignores case.
+/// </summary>
+public sealed class AdminAccount
+{
+    public Guid Id { get; init; } = Guid.CreateVersion7();
+    public required string UserName { get; init; }
+    public AdminRole Role { get; set; }
+    public required string PasswordHash { get; set; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? DisabledAt { get; set; }
+}

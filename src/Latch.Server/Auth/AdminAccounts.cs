@@ -1,0 +1,69 @@
+using System.Security.Cryptography;
+using Latch.Core.Access;
+using Latch.Core.Data;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace Latch.Server.Auth;
+
+/// <summary>Local console accounts: create, check a password, disable. Hashing is ASP.NET Core Identity's (PBKDF2, salted).</summary>
+public sealed class AdminAccounts(LatchDbContext db, IPasswordHasher<AdminAccount> hasher, TimeProvider clock)
+{
+    public const int MinimumPasswordLength = 12;
+
+    public async Task<AdminAccount> CreateAsync(string userName, string password, AdminRole role, CancellationToken cancellationToken = default)
+    {
+        userName = Normalize(userName);
+        if (userName.Length is 0 or > 200) throw new ArgumentException("A user name has 1 to 200 characters.", nameof(userName));
+        if (password.Length < MinimumPasswordLength)
+            throw new ArgumentException($"A password has at least {MinimumPasswordLength} characters.", nameof(password));
+        if (await db.AdminAccounts.AnyAsync(a => a.UserName == userName, cancellationToken))
+            throw new ArgumentException($"The user name '{userName}' is taken.", nameof(userName));
+
+        var account = new AdminAccount { UserName = userName, Role = role, PasswordHash = "", CreatedAt = clock.GetUtcNow() };
+        account.PasswordHash = hasher.HashPassword(account, password);
+        db.AdminAccounts.Add(account);
+        await db.SaveChangesAsync(cancellationToken);
+        return account;
+    }
+
+    /// <summary>The enabled account with this name and password, or null. Takes as long for an unknown name as for a wrong password.</summary>
+    public async Task<AdminAccount?> VerifyAsync(string userName, string password, CancellationToken cancellationToken = default)
+    {
+        var normalized = Normalize(userName);
+        var account = await db.AdminAccounts.FirstOrDefaultAsync(a => a.UserName == normalized, cancellationToken);
+        if (account is null || account.DisabledAt is not null)
+        {
+            hasher.VerifyHashedPassword(Decoy, DecoyHash, password);
+            return null;
+        }
+        switch (hasher.VerifyHashedPassword(account, account.PasswordHash, password))
+        {
+            case PasswordVerificationResult.Success:
+                return account;
+            case PasswordVerificationResult.SuccessRehashNeeded:
+                account.PasswordHash = hasher.HashPassword(account, password);
+                await db.SaveChangesAsync(cancellationToken);
+                return account;
+            default:
+                return null;
+        }
+    }
+
+    public async Task<IReadOnlyList<AdminAccount>> ListAsync(CancellationToken cancellationToken = default) =>
+        await db.AdminAccounts.AsNoTracking().OrderBy(a => a.UserName).ToListAsync(cancellationToken);
+
+    public async Task<bool> DisableAsync(Guid id, CancellationToken cancellationToken = default) =>
+        await db.AdminAccounts.Where(a => a.Id == id)
+            .ExecuteUpdateAsync(set => set.SetProperty(a => a.DisabledAt, a => a.DisabledAt ?? clock.GetUtcNow()), cancellationToken) > 0;
+
+    public Task<bool> AnyAsync(CancellationToken cancellationToken = default) => db.AdminAccounts.AnyAsync(cancellationToken);
+
+    public static string GeneratePassword() =>
+        Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', '-').Replace('/', '_');
+
+    private static string Normalize(string userName) => userName.Trim().ToLowerInvariant();
+
+    private static readonly AdminAccount Decoy = new() { UserName = "", PasswordHash = "" };
+    private static readonly string DecoyHash = new PasswordHasher<AdminAccount>().HashPassword(Decoy, GeneratePassword());
+}
