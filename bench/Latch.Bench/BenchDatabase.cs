@@ -27,14 +27,16 @@ internal sealed class BenchDatabase : IAsyncDisposable
 
     public ServiceProvider Services { get; }
 
-    public static async Task<BenchDatabase> SqliteAsync()
+    /// <param name="keepAt">Where to make a database that is kept afterwards; by default a temporary file, deleted.</param>
+    public static async Task<BenchDatabase> SqliteAsync(string? keepAt = null)
     {
-        var path = Path.Combine(Path.GetTempPath(), $"latch-bench-{Guid.NewGuid():N}.db");
+        var path = keepAt ?? Path.Combine(Path.GetTempPath(), $"latch-bench-{Guid.NewGuid():N}.db");
         var connectionString = SqliteStorage.ConnectionStringForFile(path);
         var database = new BenchDatabase(options => options.UseLatchSqlite(connectionString), () =>
         {
             SqliteConnection.ClearAllPools();
-            foreach (var file in new[] { path, path + "-wal", path + "-shm" }) File.Delete(file);
+            if (keepAt is null)
+                foreach (var file in new[] { path, path + "-wal", path + "-shm" }) File.Delete(file);
             return Task.CompletedTask;
         });
         await database.MigrateAsync();

@@ -19,8 +19,26 @@ var oneByOne = Option("--one-by-one", 2_000);
 var postgres = OptionText("--postgres") ?? Environment.GetEnvironmentVariable("LATCH_BENCH_POSTGRES");
 var onlyPostgres = args.Contains("--postgres") && !args.Contains("--sqlite");
 
+// The admin API over HTTP against the built server (dotnet build -c Release src/Latch.Server first).
+if (args.Contains("--http"))
+{
+    var serverDll = OptionText("--server-dll") ?? Path.GetFullPath(Path.Combine("src", "Latch.Server", "bin", "Release", "net10.0", "Latch.Server.dll"));
+    if (!File.Exists(serverDll)) throw new FileNotFoundException($"Build the server first: dotnet build -c Release src/Latch.Server ({serverDll} is missing).");
+    Console.WriteLine($"Latch admin API bulk benchmark (SQLite), {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores");
+    Console.WriteLine();
+    Console.WriteLine("| scenario | devices | runs | median | min | max |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+    foreach (var scenario in (await HttpBulkScenario.RunAsync(serverDll, devices, runs)).GroupBy(r => r.Scenario))
+    {
+        var times = scenario.Select(r => r.Time).Order().ToList();
+        Console.WriteLine($"| {scenario.Key} | {devices:N0} | {times.Count} | {HttpBulkScenario.Seconds(times[times.Count / 2])} | " +
+                          $"{HttpBulkScenario.Seconds(times[0])} | {HttpBulkScenario.Seconds(times[^1])} |");
+    }
+    return;
+}
+
 var backends = new List<(string Name, Func<Task<BenchDatabase>> Create)>();
-if (!onlyPostgres) backends.Add(("SQLite", BenchDatabase.SqliteAsync));
+if (!onlyPostgres) backends.Add(("SQLite", () => BenchDatabase.SqliteAsync()));
 if (postgres is not null) backends.Add(("PostgreSQL", () => BenchDatabase.PostgresAsync(postgres)));
 
 Console.WriteLine($"Latch bulk remote lock benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
