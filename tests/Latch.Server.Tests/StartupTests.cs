@@ -81,6 +81,14 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task CommandLifetimeOutOfRange_FailsAtStart_NamingTheSetting()
+    {
+        await using var app = new LatchAppFactory(new Dictionary<string, string?> { ["CommandQueue:CommandLifetime"] = "00:00:05" });
+        var error = Assert.Throws<OptionsValidationException>(() => app.CreateClient());
+        Assert.Contains("CommandQueue:CommandLifetime must be between", error.Message);
+    }
+
+    [Fact]
     public async Task PostgresWithoutConnectionString_FailsAtStart_NamingTheVariable()
     {
         await using var app = new LatchAppFactory(new Dictionary<string, string?> { ["Database:Provider"] = "postgres" });

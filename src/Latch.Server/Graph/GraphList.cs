@@ -45,6 +45,34 @@ public static class GraphList
         return TypedResults.Content(body.ToJsonString(), "application/json", Encoding.UTF8);
     }
 
+    /// <summary>
+    /// One entity, honouring <c>$select</c>; any other option makes no sense for a single entity and is a 400 rather
+    /// than silently ignored. Null when the options are fine (<paramref name="select"/> then says what to keep).
+    /// </summary>
+    public static BadRequest<GraphErrorBody>? SingleEntityOptions<T>(HttpContext http, ODataModel<T> model, out IReadOnlySet<string>? select)
+    {
+        select = null;
+        foreach (var key in http.Request.Query.Keys)
+        {
+            if (key.StartsWith('$') && !string.Equals(key, "$select", StringComparison.OrdinalIgnoreCase))
+                return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest,
+                    $"The query option '{key}' does not apply to a single entity; only $select does."));
+        }
+        try
+        {
+            select = ODataQuery.Parse(http.Request.Query, model).Select;
+            return null;
+        }
+        catch (ODataQueryException error)
+        {
+            return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, error.Message));
+        }
+    }
+
+    /// <summary>The resource as JSON, trimmed to <paramref name="select"/>.</summary>
+    public static ContentHttpResult Json<TResource>(TResource resource, IReadOnlySet<string>? select) =>
+        TypedResults.Content(Trim(JsonSerializer.SerializeToNode(resource)!.AsObject(), select).ToJsonString(), "application/json", Encoding.UTF8);
+
     public static string BaseUrl(HttpContext http) => $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}";
 
     // Annotations stay; properties go unless selected.

@@ -29,7 +29,8 @@ public static class GraphModels
         .DateTime("enrolledDateTime", d => d.EnrolledAt)
         .Selectable("id", "deviceName", "userId", "userPrincipalName", "userDisplayName", "emailAddress", "operatingSystem", "osVersion",
             "deviceType", "managementAgent", "deviceEnrollmentType", "managedDeviceOwnerType", "azureADRegistered", "isSupervised",
-            "enrolledDateTime", "lastSyncDateTime", "model", "manufacturer", "serialNumber", "imei", "easActivated", "complianceState");
+            "enrolledDateTime", "lastSyncDateTime", "model", "manufacturer", "serialNumber", "imei", "easActivated", "complianceState",
+            "deviceActionResults");
 
     public static readonly ODataModel<User> User = new ODataModel<User>()
         .Guid("id", u => u.Id)

@@ -67,28 +67,32 @@ public static class ManagedDevicesApi
         };
     }
 
-    private static async Task<Results<Ok<ManagedDeviceResource>, BadRequest<GraphErrorBody>, NotFound<GraphErrorBody>>> GetAsync(
+    private static async Task<Results<ContentHttpResult, BadRequest<GraphErrorBody>, NotFound<GraphErrorBody>>> GetAsync(
         string id, HttpContext http, LatchDbContext db, DeviceActions actions, ScopeResolver resolve)
     {
+        if (GraphList.SingleEntityOptions(http, GraphModels.ManagedDevice, out var select) is { } badOptions) return badOptions;
         if (await resolve(http, db) is not { } scope) return TypedResults.NotFound(UnknownUser(http));
         if (!Guid.TryParse(id, out var deviceId)) return TypedResults.BadRequest(InvalidId(id));
         var device = await scope.Devices(db).AsNoTracking().Include(d => d.Owner).FirstOrDefaultAsync(d => d.Id == deviceId, http.RequestAborted);
         if (device is null) return TypedResults.NotFound(NotFound(id));
 
-        var mayReveal = http.User.IsInRole(nameof(AdminRole.Administrator)) || http.User.IsInRole(nameof(AdminRole.HelpDeskOperator));
         var results = new List<DeviceActionResultResource>();
-        foreach (var action in await actions.LatestForDeviceAsync(deviceId, http.RequestAborted))
+        if (select is null || select.Contains("deviceActionResults"))
         {
-            // Each reveal is audited, so the passcode is decrypted only for a caller allowed to see it.
-            var passcode = mayReveal && action.ProtectedPasscode is not null
-                ? await actions.RevealPasscodeAsync(action.Id, Actor(http), http.RequestAborted)
-                : null;
-            results.Add(DeviceActionResultResource.From(action, passcode));
+            var mayReveal = http.User.IsInRole(nameof(AdminRole.Administrator)) || http.User.IsInRole(nameof(AdminRole.HelpDeskOperator));
+            foreach (var action in await actions.LatestForDeviceAsync(deviceId, http.RequestAborted))
+            {
+                // Each reveal is audited, so the passcode is decrypted only for a caller allowed to see it (and who asked for it).
+                var passcode = mayReveal && action.ProtectedPasscode is not null
+                    ? await actions.RevealPasscodeAsync(action.Id, Actor(http), http.RequestAborted)
+                    : null;
+                results.Add(DeviceActionResultResource.From(action, passcode));
+            }
         }
-        return TypedResults.Ok(ManagedDeviceResource.From(device, device.Owner, results) with
+        return GraphList.Json(ManagedDeviceResource.From(device, device.Owner, results) with
         {
             ODataContext = $"{GraphList.BaseUrl(http)}/v1.0/$metadata#deviceManagement/managedDevices/$entity",
-        });
+        }, select);
     }
 
     private static async Task<Results<NoContent, BadRequest<GraphErrorBody>, NotFound<GraphErrorBody>>> RequestAsync(

@@ -186,6 +186,18 @@ public sealed class ManagedDeviceActionsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Get_WithSelect_KeepsOnlyThose_OtherOptionsAre400()
+    {
+        var device = await DeviceIdAsync("Ada's iPhone 15");
+        var selected = JsonDocument.Parse(await Client(AdminToken).GetStringAsync(Path(device) + "?$select=deviceName,osVersion")).RootElement;
+        var filtered = await Client(AdminToken).GetAsync(Path(device) + "?$filter=deviceName%20eq%20'x'");
+
+        Assert.Equal(["@odata.context", "deviceName", "osVersion"], selected.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(HttpStatusCode.BadRequest, filtered.StatusCode);
+        Assert.Contains("'$filter' does not apply to a single entity", (await ErrorOf(filtered)).GetProperty("message").GetString());
+    }
+
+    [Fact]
     public async Task Tokens_AreStoredOnlyAsHashes()
     {
         var hashes = await DbAsync(db => db.ApiTokens.Select(t => t.TokenHash).ToListAsync());
