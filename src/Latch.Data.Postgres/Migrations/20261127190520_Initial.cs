@@ -21,6 +21,9 @@ namespace Latch.Data.Postgres.Migrations
                     RequestedBy = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: false),
                     RequestedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     LostDeviceConfirmed = table.Column<bool>(type: "boolean", nullable: false),
+                    IdempotencyKey = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    Fingerprint = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    UnrecordedOutcome = table.Column<string>(type: "text", maxLength: 2147483647, nullable: true),
                     DeviceCount = table.Column<int>(type: "integer", nullable: false),
                     QueuedCount = table.Column<int>(type: "integer", nullable: false),
                     NotSupportedCount = table.Column<int>(type: "integer", nullable: false),
@@ -30,6 +33,39 @@ namespace Latch.Data.Postgres.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_ActionRequests", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "AdminAccounts",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    UserName = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Role = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    PasswordHash = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    DisabledAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AdminAccounts", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ApiTokens",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    Name = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: false),
+                    Role = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    TokenHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    RevokedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ApiTokens", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -248,6 +284,25 @@ namespace Latch.Data.Postgres.Migrations
                 column: "RequestedAt");
 
             migrationBuilder.CreateIndex(
+                name: "IX_ActionRequests_RequestedBy_IdempotencyKey",
+                table: "ActionRequests",
+                columns: new[] { "RequestedBy", "IdempotencyKey" },
+                unique: true,
+                filter: "\"IdempotencyKey\" IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AdminAccounts_UserName",
+                table: "AdminAccounts",
+                column: "UserName",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ApiTokens_TokenHash",
+                table: "ApiTokens",
+                column: "TokenHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_AuditEvents_At",
                 table: "AuditEvents",
                 column: "At");
@@ -342,6 +397,12 @@ namespace Latch.Data.Postgres.Migrations
         {
             migrationBuilder.DropTable(
                 name: "ActionRequests");
+
+            migrationBuilder.DropTable(
+                name: "AdminAccounts");
+
+            migrationBuilder.DropTable(
+                name: "ApiTokens");
 
             migrationBuilder.DropTable(
                 name: "AuditEvents");

@@ -20,6 +20,9 @@ namespace Latch.Data.Sqlite.Migrations
                     RequestedBy = table.Column<string>(type: "TEXT", maxLength: 400, nullable: false),
                     RequestedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     LostDeviceConfirmed = table.Column<bool>(type: "INTEGER", nullable: false),
+                    IdempotencyKey = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    Fingerprint = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    UnrecordedOutcome = table.Column<string>(type: "TEXT", maxLength: 2147483647, nullable: true),
                     DeviceCount = table.Column<int>(type: "INTEGER", nullable: false),
                     QueuedCount = table.Column<int>(type: "INTEGER", nullable: false),
                     NotSupportedCount = table.Column<int>(type: "INTEGER", nullable: false),
@@ -29,6 +32,39 @@ namespace Latch.Data.Sqlite.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_ActionRequests", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "AdminAccounts",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    UserName = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Role = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
+                    PasswordHash = table.Column<string>(type: "TEXT", maxLength: 400, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    DisabledAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AdminAccounts", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ApiTokens",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 400, nullable: false),
+                    Role = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
+                    TokenHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    RevokedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ApiTokens", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -247,6 +283,25 @@ namespace Latch.Data.Sqlite.Migrations
                 column: "RequestedAt");
 
             migrationBuilder.CreateIndex(
+                name: "IX_ActionRequests_RequestedBy_IdempotencyKey",
+                table: "ActionRequests",
+                columns: new[] { "RequestedBy", "IdempotencyKey" },
+                unique: true,
+                filter: "\"IdempotencyKey\" IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AdminAccounts_UserName",
+                table: "AdminAccounts",
+                column: "UserName",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ApiTokens_TokenHash",
+                table: "ApiTokens",
+                column: "TokenHash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_AuditEvents_At",
                 table: "AuditEvents",
                 column: "At");
@@ -341,6 +396,12 @@ namespace Latch.Data.Sqlite.Migrations
         {
             migrationBuilder.DropTable(
                 name: "ActionRequests");
+
+            migrationBuilder.DropTable(
+                name: "AdminAccounts");
+
+            migrationBuilder.DropTable(
+                name: "ApiTokens");
 
             migrationBuilder.DropTable(
                 name: "AuditEvents");
