@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Latch.Core.Access;
 using Latch.Server.Graph;
@@ -27,16 +26,9 @@ public static class ApiTokensApi
 
     private static async Task<Results<Created<ApiTokenResource>, BadRequest<GraphErrorBody>>> IssueAsync(HttpContext http, ApiTokens tokens)
     {
-        IssueTokenRequest? body;
-        try
-        {
-            body = await JsonSerializer.DeserializeAsync<IssueTokenRequest>(http.Request.Body, JsonSerializerOptions.Web, http.RequestAborted);
-        }
-        catch (JsonException error)
-        {
-            return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, $"The request body is not valid JSON: {error.Message}"));
-        }
-        if (body is null || string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > 200)
+        var (body, invalid) = await GraphRequestBody.ReadAsync<IssueTokenRequest>(http);
+        if (invalid is not null) return invalid;
+        if (string.IsNullOrWhiteSpace(body!.Name) || body.Name.Length > 200)
             return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, "A token needs a name of 1 to 200 characters (who or what uses it)."));
         if (!Enum.TryParse<AdminRole>(body.Role, ignoreCase: false, out var role) || !Enum.IsDefined(role))
             return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest,

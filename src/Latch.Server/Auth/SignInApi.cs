@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 using Latch.Core.Access;
 using Latch.Core.Audit;
 using Latch.Core.Data;
@@ -50,15 +49,9 @@ public static class SignInApi
         }
         else
         {
-            try
-            {
-                var body = await JsonSerializer.DeserializeAsync<Credentials>(http.Request.Body, JsonSerializerOptions.Web, http.RequestAborted);
-                (userName, password) = (body?.UserName, body?.Password);
-            }
-            catch (JsonException)
-            {
-                return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, "Send userName and password as a form or as JSON."));
-            }
+            var (body, invalid) = await GraphRequestBody.ReadAsync<Credentials>(http);
+            if (invalid is not null) return invalid;
+            (userName, password) = (body!.UserName, body.Password);
         }
         if (string.IsNullOrEmpty(userName) || string.IsNullOrEmpty(password))
             return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, "Send userName and password."));
@@ -85,16 +78,9 @@ public static class SignInApi
 
     private static async Task<Results<Created<object>, BadRequest<GraphErrorBody>>> CreateAsync(HttpContext http, AdminAccounts accounts)
     {
-        NewAccount? body;
-        try
-        {
-            body = await JsonSerializer.DeserializeAsync<NewAccount>(http.Request.Body, JsonSerializerOptions.Web, http.RequestAborted);
-        }
-        catch (JsonException error)
-        {
-            return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, $"The request body is not valid JSON: {error.Message}"));
-        }
-        if (body?.UserName is null || body.Password is null || !Enum.TryParse<AdminRole>(body.Role, out var role) || !Enum.IsDefined(role))
+        var (body, invalid) = await GraphRequestBody.ReadAsync<NewAccount>(http);
+        if (invalid is not null) return invalid;
+        if (body!.UserName is null || body.Password is null || !Enum.TryParse<AdminRole>(body.Role, out var role) || !Enum.IsDefined(role))
             return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest,
                 $"An account needs userName, password and role ({string.Join(", ", Enum.GetNames<AdminRole>())})."));
         try

@@ -21,3 +21,23 @@ public static class GraphErrorCodes
     public const string InvalidAuthenticationToken = "InvalidAuthenticationToken";
     public const string AuthorizationRequestDenied = "Authorization_RequestDenied";
 }
+
+/// <summary>Reads a JSON request body; any parse failure becomes the same Graph 400 naming what was wrong.</summary>
+public static class GraphRequestBody
+{
+    public static async Task<(T? Body, Microsoft.AspNetCore.Http.HttpResults.BadRequest<GraphErrorBody>? Error)> ReadAsync<T>(HttpContext http)
+        where T : class
+    {
+        try
+        {
+            var body = await System.Text.Json.JsonSerializer.DeserializeAsync<T>(http.Request.Body, System.Text.Json.JsonSerializerOptions.Web, http.RequestAborted);
+            return body is null
+                ? (null, TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, "The request needs a JSON body.")))
+                : (body, null);
+        }
+        catch (System.Text.Json.JsonException error)
+        {
+            return (null, TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, $"The request body is not valid JSON: {error.Message}")));
+        }
+    }
+}

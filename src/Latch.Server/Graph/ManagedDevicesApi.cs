@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Text.Json;
 using Latch.Core.Access;
 using Latch.Core.Actions;
 using Latch.Core.Data;
@@ -128,19 +127,11 @@ public static class ManagedDevicesApi
     private static async Task<Results<Ok<BulkActionResultResource>, BadRequest<GraphErrorBody>, NotFound<GraphErrorBody>>> ExecuteActionAsync(
         HttpContext http, DeviceActions actions, GroupDirectory groups)
     {
-        ExecuteActionRequest? body;
-        try
-        {
-            body = await JsonSerializer.DeserializeAsync<ExecuteActionRequest>(http.Request.Body, JsonSerializerOptions.Web, http.RequestAborted);
-        }
-        catch (JsonException error)
-        {
-            return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, $"The request body is not valid JSON: {error.Message}"));
-        }
-        if (body is null) return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, "The request needs a JSON body."));
+        var (body, invalid) = await GraphRequestBody.ReadAsync<ExecuteActionRequest>(http);
+        if (invalid is not null) return invalid;
 
         RemoteAction action;
-        switch (body.ActionName)
+        switch (body!.ActionName)
         {
             case "remoteLock": action = RemoteAction.RemoteLock; break;
             case "resetPasscode": action = RemoteAction.ResetPasscode; break;
