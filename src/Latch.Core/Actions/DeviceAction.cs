@@ -85,9 +85,12 @@ public sealed class DeviceAction
 
     /// <summary>Only a command the device has not fetched can be canceled; once sent it may already have run.</summary>
     public void Cancel(string canceledBy, DateTimeOffset now) =>
-        Move(DeviceActionState.Canceled, now, $"Canceled by {canceledBy}.", DeviceActionState.Pending);
+        Move(DeviceActionState.Canceled, now, $"Canceled by {canceledBy}.", [DeviceActionState.Pending], canceledBy);
 
-    private void Move(DeviceActionState to, DateTimeOffset now, string detail, params DeviceActionState[] allowedFrom)
+    private void Move(DeviceActionState to, DateTimeOffset now, string detail, params DeviceActionState[] allowedFrom) =>
+        Move(to, now, detail, allowedFrom, DeviceActionTransition.ByLatch);
+
+    private void Move(DeviceActionState to, DateTimeOffset now, string detail, DeviceActionState[] allowedFrom, string by)
     {
         if (!allowedFrom.Contains(State))
             throw new InvalidOperationException($"A {Action} action cannot move from {State} to {to}.");
@@ -98,6 +101,7 @@ public sealed class DeviceAction
             To = to,
             At = now,
             Detail = detail,
+            By = by,
         });
         State = to;
         LastUpdatedAt = now;
@@ -113,4 +117,9 @@ public sealed class DeviceActionTransition
     public DeviceActionState To { get; init; }
     public DateTimeOffset At { get; init; }
     public required string Detail { get; init; }
+
+    /// <summary>Who moved it: an administrator, or Latch itself on a device's report, a re-check of the rules or an expiry.</summary>
+    public string By { get; init; } = ByLatch;
+
+    public const string ByLatch = "latch";
 }

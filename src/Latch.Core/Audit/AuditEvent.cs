@@ -19,6 +19,7 @@ public sealed class AuditEvent
 public static class AuditKinds
 {
     public const string ActionRequested = "action.requested";
+    public const string ActionStateChanged = "action.stateChanged";
     public const string PasscodeRevealed = "passcode.revealed";
     public const string DeviceReenrolled = "device.reenrolled";
     public const string DeviceMarkedLost = "device.markedLost";

@@ -179,6 +179,23 @@ public abstract class DeviceActionsContract(StorageBackend backend) : IAsyncLife
     }
 
     [Fact]
+    public async Task EveryStateChange_IsInTheAuditTrail_WithWhoMovedIt()
+    {
+        var first = await AddAsync(Platform.IOS);
+        var second = await AddAsync(Platform.IOS);
+        var outcome = await RequestAsync(RemoteAction.RemoteLock, [first, second]);
+        var command = await NextAsync(first);
+        await ReportAsync(first, command!.Id, CommandReport.Acknowledged);
+        await _host.With<DeviceActions>(actions => actions.CancelAsync(outcome.Queued[1].ActionId, Admin));
+
+        await using var db = _host.Db();
+        var changes = await db.AuditEvents.Where(e => e.Kind == AuditKinds.ActionStateChanged).OrderBy(e => e.Id).ToListAsync();
+        Assert.Equal(
+            [(first, "latch", "RemoteLock: Pending → Active."), (first, "latch", "RemoteLock: Active → Done."), (second, Admin, "RemoteLock: Pending → Canceled.")],
+            changes.Select(e => (e.DeviceId!.Value, e.Actor, e.Detail[..e.Detail.IndexOf('.', StringComparison.Ordinal)] + ".")));
+    }
+
+    [Fact]
     public async Task Lifecycle_DeviceError_FailsTheActionWithIt()
     {
         var device = await AddAsync(Platform.WindowsPhone81);

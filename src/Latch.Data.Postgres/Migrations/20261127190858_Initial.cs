@@ -170,7 +170,8 @@ namespace Latch.Data.Postgres.Migrations
                     From = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
                     To = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
                     At = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    Detail = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false)
+                    Detail = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    By = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: false)
                 },
                 constraints: table =>
                 {

@@ -169,7 +169,8 @@ namespace Latch.Data.Sqlite.Migrations
                     From = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
                     To = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
                     At = table.Column<long>(type: "INTEGER", nullable: false),
-                    Detail = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false)
+                    Detail = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    By = table.Column<string>(type: "TEXT", maxLength: 400, nullable: false)
                 },
                 constraints: table =>
                 {
