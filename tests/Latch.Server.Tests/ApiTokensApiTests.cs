@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Latch.Server.Tests;
 
@@ -56,6 +57,20 @@ public sealed class ApiTokensApiTests : IAsyncLifetime
         var response = await Client(AdminToken).PostAsync("/v1.0/latch/apiTokens", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(expected, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task ExpiredToken_Is401()
+    {
+        string secret;
+        await using (var scope = _app.Services.CreateAsyncScope())
+            secret = (await scope.ServiceProvider.GetRequiredService<Latch.Core.Access.ApiTokens>()
+                .IssueAsync("short-lived", Latch.Core.Access.AdminRole.Administrator, lifetime: TimeSpan.FromMilliseconds(1))).Secret;
+        await Task.Delay(20);
+
+        var response = await Client(secret).GetAsync("/v1.0/users");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("Access token validation failure.", await response.Content.ReadAsStringAsync());
     }
 
     [Fact]
