@@ -71,6 +71,8 @@ public sealed class SignInTests : IAsyncLifetime
 
         await using (var scope = _app.Services.CreateAsyncScope())
             await scope.ServiceProvider.GetRequiredService<AdminAccounts>().DisableAsync(id);
+        // The open session ends at once, and a new sign-in is refused.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("/v1.0/users")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await Browser().PostAsJsonAsync("/signin", new { userName = "auditor", password = "auditor-password-1" })).StatusCode);
     }
 

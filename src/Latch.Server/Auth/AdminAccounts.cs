@@ -11,6 +11,9 @@ public sealed class AdminAccounts(LatchDbContext db, IPasswordHasher<AdminAccoun
 {
     public const int MinimumPasswordLength = 12;
 
+    /// <summary>The claim that ties a sign-in cookie to its account.</summary>
+    public const string AccountClaim = "latch:account";
+
     public async Task<AdminAccount> CreateAsync(string userName, string password, AdminRole role, CancellationToken cancellationToken = default)
     {
         userName = Normalize(userName);
@@ -58,6 +61,9 @@ public sealed class AdminAccounts(LatchDbContext db, IPasswordHasher<AdminAccoun
             .ExecuteUpdateAsync(set => set.SetProperty(a => a.DisabledAt, a => a.DisabledAt ?? clock.GetUtcNow()), cancellationToken) > 0;
 
     public Task<bool> AnyAsync(CancellationToken cancellationToken = default) => db.AdminAccounts.AnyAsync(cancellationToken);
+
+    public Task<AdminAccount?> FindEnabledAsync(Guid id, CancellationToken cancellationToken = default) =>
+        db.AdminAccounts.AsNoTracking().FirstOrDefaultAsync(a => a.Id == id && a.DisabledAt == null, cancellationToken);
 
     public static string GeneratePassword() =>
         Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', '-').Replace('/', '_');

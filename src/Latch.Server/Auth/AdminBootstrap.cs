@@ -4,8 +4,9 @@ using Microsoft.Extensions.Options;
 namespace Latch.Server.Auth;
 
 /// <summary>
-/// Makes sure an administrator can get in on first start: the configured bootstrap token, or else (when no token
-/// exists at all) a generated one written once to the console — never to the log, which may be shipped elsewhere.
+/// Makes sure an administrator can get in on first start: the configured bootstrap token and console password, or
+/// else (when no credential exists at all) a generated token and password for 'admin', written once to the console —
+/// never to the log, which may be shipped elsewhere.
 /// </summary>
 public static class AdminBootstrap
 {

@@ -42,6 +42,20 @@ public static class AuthServiceCollectionExtensions
                 cookie.SlidingExpiration = true;
                 cookie.ForwardChallenge = BearerTokenHandler.SchemeName;
                 cookie.ForwardForbid = BearerTokenHandler.SchemeName;
+                // A session ends as soon as its account is disabled or changes role, not when the cookie expires.
+                cookie.Events.OnValidatePrincipal = async context =>
+                {
+                    var id = context.Principal?.FindFirst(AdminAccounts.AccountClaim)?.Value;
+                    var role = context.Principal?.FindFirst(System.Security.Claims.ClaimTypes.Role)?.Value;
+                    var accounts = context.HttpContext.RequestServices.GetRequiredService<AdminAccounts>();
+                    if (!Guid.TryParse(id, out var accountId)
+                        || await accounts.FindEnabledAsync(accountId, context.HttpContext.RequestAborted) is not { } account
+                        || account.Role.ToString() != role)
+                    {
+                        context.RejectPrincipal();
+                        await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+                    }
+                };
             });
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Read, p => p.RequireRole(nameof(AdminRole.Administrator), nameof(AdminRole.HelpDeskOperator), nameof(AdminRole.ReadOnly)))
