@@ -22,7 +22,5 @@ public static class AuditKinds
     public const string ActionStateChanged = "action.stateChanged";
     public const string PasscodeRevealed = "passcode.revealed";
     public const string DeviceReenrolled = "device.reenrolled";
-    public const string DeviceMarkedLost = "device.markedLost";
-    public const string DeviceUnmarkedLost = "device.unmarkedLost";
     public const string RequestDenied = "request.denied";
 }

@@ -66,8 +66,6 @@ public static class CommandStatuses
 {
     /// <summary>States in which the device may still be given the command.</summary>
     public static readonly CommandStatus[] Open = [CommandStatus.Queued, CommandStatus.Sent, CommandStatus.NotNow];
-
-    public static bool IsOpen(this CommandStatus status) => Open.Contains(status);
 }
 
 /// <summary>What a device said about a command, whatever the protocol.</summary>

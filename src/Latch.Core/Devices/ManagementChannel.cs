@@ -18,9 +18,6 @@ public enum ManagementChannel
 
 public static class ManagementChannels
 {
-    public static bool IsDirectMdm(this ManagementChannel channel) =>
-        channel is ManagementChannel.DirectMdm or ManagementChannel.DirectMdmAndExchangeActiveSync;
-
     public static bool IsExchangeActiveSync(this ManagementChannel channel) =>
         channel is ManagementChannel.ExchangeActiveSyncOnly or ManagementChannel.DirectMdmAndExchangeActiveSync;
 }
