@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,7 +7,7 @@ namespace Latch.Server.Tests;
 
 public sealed class ApiTokensApiTests : IAsyncLifetime
 {
-    private const string AdminToken = "test-admin-token-0123456789abcdef";
+    private const string AdminToken = LatchAppFactory.AdminToken;
     private LatchAppFactory _app = null!;
 
     public ValueTask InitializeAsync()
@@ -19,12 +18,7 @@ public sealed class ApiTokensApiTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 
-    private HttpClient Client(string token)
-    {
-        var client = _app.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
+    private HttpClient Client(string token) => _app.ClientWith(token);
 
     [Fact]
     public async Task Administrator_IssuesAHelpDeskToken_ThatWorksUntilRevoked()

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using Latch.Core.Access;
 using Latch.Core.Groups;
@@ -14,7 +13,7 @@ namespace Latch.Server.Tests;
 /// </summary>
 public sealed class AuthorizationMatrixTests : IAsyncLifetime
 {
-    private const string AdminToken = "test-admin-token-0123456789abcdef";
+    private const string AdminToken = LatchAppFactory.AdminToken;
     private static readonly string AnyDevice = Guid.NewGuid().ToString();
     private static readonly string AnyToken = Guid.NewGuid().ToString();
     private const string Upn = "ada.lovelace@demo.latch.example";
@@ -93,8 +92,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         {
             foreach (var route in Routes)
             {
-                var client = _app.CreateClient();
-                if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                var client = _app.ClientWith(token);
                 using var request = new HttpRequestMessage(new HttpMethod(route.Method), route.Url);
                 if (route.Body is not null) request.Content = new StringContent(route.Body, Encoding.UTF8, "application/json");
                 var status = (await client.SendAsync(request)).StatusCode;

@@ -11,8 +11,19 @@ public sealed class LatchAppFactory(
     IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, string? dataDirectory = null)
     : WebApplicationFactory<Program>
 {
+    /// <summary>The bootstrap Administrator token the API tests configure (Auth:BootstrapToken).</summary>
+    public const string AdminToken = "test-admin-token-0123456789abcdef";
+
     public string DataDirectory { get; } = dataDirectory ?? Directory.CreateDirectory(
         Path.Combine(Path.GetTempPath(), "latch-server-tests", Guid.NewGuid().ToString("N"))).FullName;
+
+    /// <summary>A client that presents <paramref name="token"/> as a bearer token, or nothing when it is null.</summary>
+    public HttpClient ClientWith(string? token)
+    {
+        var client = CreateClient();
+        if (token is not null) client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -15,7 +14,7 @@ namespace Latch.Server.Tests.Graph;
 /// <summary>The bulk <c>executeAction</c>: many devices in one request, each with its own outcome, read as raw JSON.</summary>
 public sealed class ExecuteActionTests : IAsyncLifetime
 {
-    private const string AdminToken = "test-admin-token-0123456789abcdef";
+    private const string AdminToken = LatchAppFactory.AdminToken;
     private const string Path = "/v1.0/deviceManagement/managedDevices/executeAction";
     private LatchAppFactory _app = null!;
 
@@ -28,12 +27,7 @@ public sealed class ExecuteActionTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 
-    private HttpClient Client(string token = AdminToken)
-    {
-        var client = _app.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
+    private HttpClient Client(string token = AdminToken) => _app.ClientWith(token);
 
     private async Task<T> DbAsync<T>(Func<LatchDbContext, Task<T>> query)
     {

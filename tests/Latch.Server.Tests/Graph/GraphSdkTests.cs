@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using Latch.Core.Access;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Graph;
@@ -14,7 +13,7 @@ namespace Latch.Server.Tests.Graph;
 /// </summary>
 public sealed class GraphSdkTests : IAsyncLifetime
 {
-    private const string AdminToken = "test-admin-token-0123456789abcdef";
+    private const string AdminToken = LatchAppFactory.AdminToken;
     private LatchAppFactory _app = null!;
 
     public ValueTask InitializeAsync()
@@ -27,8 +26,7 @@ public sealed class GraphSdkTests : IAsyncLifetime
 
     private GraphServiceClient Graph(string token = AdminToken)
     {
-        var http = _app.CreateClient();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var http = _app.ClientWith(token);
         return new GraphServiceClient(http, new AnonymousAuthenticationProvider(), "http://localhost/v1.0");
     }
 

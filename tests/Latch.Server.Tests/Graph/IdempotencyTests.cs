@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Latch.Core.Data;
@@ -10,7 +9,7 @@ namespace Latch.Server.Tests.Graph;
 
 public sealed class IdempotencyTests : IAsyncLifetime
 {
-    private const string AdminToken = "test-admin-token-0123456789abcdef";
+    private const string AdminToken = LatchAppFactory.AdminToken;
     private LatchAppFactory _app = null!;
 
     public ValueTask InitializeAsync()
@@ -23,8 +22,7 @@ public sealed class IdempotencyTests : IAsyncLifetime
 
     private async Task<HttpResponseMessage> PostAsync(string path, string key, string? body = null)
     {
-        var client = _app.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        var client = _app.ClientWith(AdminToken);
         using var request = new HttpRequestMessage(HttpMethod.Post, path);
         request.Headers.Add("Idempotency-Key", key);
         if (body is not null) request.Content = new StringContent(body, Encoding.UTF8, "application/json");

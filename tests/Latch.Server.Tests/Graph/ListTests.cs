@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Latch.Core.Access;
 using Latch.Core.Data;
@@ -12,7 +11,7 @@ namespace Latch.Server.Tests.Graph;
 /// <summary>Collections with OData options, paging and scopes (/deviceManagement, /users/{id}, /me), read as raw JSON.</summary>
 public sealed class ListTests : IAsyncLifetime
 {
-    private const string AdminToken = "test-admin-token-0123456789abcdef";
+    private const string AdminToken = LatchAppFactory.AdminToken;
     private LatchAppFactory _app = null!;
     private string _graceToken = null!;
 
@@ -27,12 +26,7 @@ public sealed class ListTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 
-    private HttpClient Client(string token = AdminToken)
-    {
-        var client = _app.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
+    private HttpClient Client(string token = AdminToken) => _app.ClientWith(token);
 
     private async Task<JsonElement> GetJsonAsync(string url, string token = AdminToken, HttpStatusCode expected = HttpStatusCode.OK)
     {

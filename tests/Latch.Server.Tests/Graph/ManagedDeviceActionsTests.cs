@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Latch.Core.Access;
 using Latch.Core.Actions;
@@ -16,7 +15,7 @@ namespace Latch.Server.Tests.Graph;
 /// </summary>
 public sealed class ManagedDeviceActionsTests : IAsyncLifetime
 {
-    private const string AdminToken = "test-admin-token-0123456789abcdef";
+    private const string AdminToken = LatchAppFactory.AdminToken;
     private LatchAppFactory _app = null!;
     private string _helpDeskToken = null!, _readOnlyToken = null!;
 
@@ -32,12 +31,7 @@ public sealed class ManagedDeviceActionsTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 
-    private HttpClient Client(string? token)
-    {
-        var client = _app.CreateClient();
-        if (token is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
+    private HttpClient Client(string? token) => _app.ClientWith(token);
 
     private async Task<Guid> DeviceIdAsync(string name)
     {
