@@ -23,4 +23,9 @@ public static class AuditKinds
     public const string PasscodeRevealed = "passcode.revealed";
     public const string DeviceReenrolled = "device.reenrolled";
     public const string RequestDenied = "request.denied";
+    public const string DeviceEnrolled = "device.enrolled";
+    public const string DeviceUnenrolled = "device.unenrolled";
+
+    /// <summary>A device protocol request refused: bad or missing signature, another device's identity or command.</summary>
+    public const string DeviceRequestRefused = "device.requestRefused";
 }

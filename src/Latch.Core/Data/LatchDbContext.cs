@@ -3,7 +3,9 @@ using Latch.Core.Actions;
 using Latch.Core.Audit;
 using Latch.Core.Commands;
 using Latch.Core.Devices;
+using Latch.Core.Enrollment;
 using Latch.Core.Groups;
+using Latch.Core.Secrets;
 using Latch.Core.Users;
 using Microsoft.EntityFrameworkCore;
 
@@ -27,6 +29,8 @@ public sealed class LatchDbContext(DbContextOptions<LatchDbContext> options) : D
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<AdminAccount> AdminAccounts => Set<AdminAccount>();
+    public DbSet<AppleEnrollment> AppleEnrollments => Set<AppleEnrollment>();
+    public DbSet<StoredSecret> StoredSecrets => Set<StoredSecret>();
 
     /// <summary>Every action state change also lands in the audit trail, whichever service made it.</summary>
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
@@ -158,6 +162,23 @@ public sealed class LatchDbContext(DbContextOptions<LatchDbContext> options) : D
             account.Property(a => a.UserName).HasMaxLength(200);
             account.Property(a => a.PasswordHash).HasMaxLength(400);
             account.HasIndex(a => a.UserName).IsUnique();
+        });
+
+        modelBuilder.Entity<AppleEnrollment>(enrollment =>
+        {
+            enrollment.Property(e => e.CertificateThumbprint).HasMaxLength(64);
+            enrollment.HasIndex(e => e.CertificateThumbprint).IsUnique();
+            enrollment.Property(e => e.ProtectedUnlockToken).HasMaxLength(8000);
+            enrollment.HasIndex(e => e.Udid);
+            enrollment.HasIndex(e => e.DeviceId);
+            enrollment.HasOne<User>().WithMany().HasForeignKey(e => e.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<StoredSecret>(secret =>
+        {
+            secret.HasKey(s => s.Name);
+            secret.Property(s => s.Name).HasMaxLength(100);
+            secret.Property(s => s.ProtectedValue).HasMaxLength(int.MaxValue);
         });
 
         modelBuilder.Entity<AuditEvent>(audit =>

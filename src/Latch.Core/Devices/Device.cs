@@ -37,4 +37,7 @@ public sealed class Device
 
     public DateTimeOffset EnrolledAt { get; set; }
     public DateTimeOffset? LastCheckInAt { get; set; }
+
+    /// <summary>The device left management (Apple: CheckOut when its profile was removed); no action reaches it until it enrols again.</summary>
+    public DateTimeOffset? UnenrolledAt { get; set; }
 }

@@ -418,6 +418,9 @@ namespace Latch.Data.Sqlite.Migrations
                     b.Property<bool>("Supervised")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("UnenrolledAt")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("Id");
 
                     b.HasIndex("Channel");
@@ -431,6 +434,85 @@ namespace Latch.Data.Sqlite.Migrations
                     b.HasIndex("OwnerId");
 
                     b.ToTable("Devices");
+                });
+
+            modelBuilder.Entity("Latch.Core.Enrollment.AppleEnrollment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("AuthenticatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CertificateNotAfter")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CertificateThumbprint")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("DeviceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("IssuedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("IssuedBy")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ProtectedUnlockToken")
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PushMagic")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PushToken")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PushTokenInvalidAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("TokenUpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Topic")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Udid")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CertificateThumbprint")
+                        .IsUnique();
+
+                    b.HasIndex("DeviceId");
+
+                    b.HasIndex("Udid");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("AppleEnrollments");
                 });
 
             modelBuilder.Entity("Latch.Core.Groups.Group", b =>
@@ -494,6 +576,25 @@ namespace Latch.Data.Sqlite.Migrations
                     b.ToTable("GroupUsers");
                 });
 
+            modelBuilder.Entity("Latch.Core.Secrets.StoredSecret", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ProtectedValue")
+                        .IsRequired()
+                        .HasMaxLength(2147483647)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("StoredSecrets");
+                });
+
             modelBuilder.Entity("Latch.Core.Users.User", b =>
                 {
                     b.Property<Guid>("Id")
@@ -549,6 +650,15 @@ namespace Latch.Data.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.SetNull);
 
                     b.Navigation("Owner");
+                });
+
+            modelBuilder.Entity("Latch.Core.Enrollment.AppleEnrollment", b =>
+                {
+                    b.HasOne("Latch.Core.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Latch.Core.Groups.GroupDevice", b =>
