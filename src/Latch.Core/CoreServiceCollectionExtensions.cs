@@ -2,6 +2,7 @@ using Latch.Core.Access;
 using Latch.Core.Actions;
 using Latch.Core.Commands;
 using Latch.Core.Data;
+using Latch.Core.Enrollment;
 using Latch.Core.Groups;
 using Latch.Core.Secrets;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,6 +23,8 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<DeviceActions>();
         services.AddScoped<GroupDirectory>();
         services.AddScoped<ApiTokens>();
+        services.AddScoped<AppleEnrollments>();
+        services.TryAddScoped<IDeviceWakeUp, NoDeviceWakeUp>();
         return services;
     }
 }

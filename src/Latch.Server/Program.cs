@@ -1,9 +1,12 @@
 using Latch.Core;
 using Latch.Core.Commands;
 using Latch.Server;
+using Latch.Server.Apple;
+using Latch.Server.Apple.Enrollment;
 using Latch.Server.Auth;
 using Latch.Server.Graph;
 using Latch.Server.Commands;
+using Latch.Server.Devices;
 using Latch.Server.Health;
 using Latch.Server.Storage;
 
@@ -16,6 +19,16 @@ builder.Services.AddOptions<CommandQueueOptions>().Bind(builder.Configuration.Ge
 builder.Services.AddLatchCore();
 builder.Services.AddLatchStorage(builder.Configuration);
 builder.Services.AddHostedService<CommandExpiry>();
+builder.Services.AddSingleton<CheckInRecorder>();
+builder.Services.AddHostedService(provider => provider.GetRequiredService<CheckInRecorder>());
+builder.Services.AddAppleChannel(builder.Configuration);
+// Apple devices may present their enrolment identity as a TLS client certificate on HTTPS endpoints. It is issued
+// by Latch's own CA, not a public one, so the TLS layer takes any certificate and the MDM endpoints check it.
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https =>
+{
+    https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate;
+    https.AllowAnyClientCertificate();
+}));
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 builder.Services.AddLatchAuth(builder.Configuration);
 builder.Services.AddOpenApi();
@@ -23,6 +36,7 @@ builder.Services.AddOpenApi();
 var app = builder.Build();
 await app.PrepareDatabaseAsync();
 await app.EnsureAdministratorAsync();
+_ = app.Services.GetRequiredService<AppleCertificateAuthority>(); // created at first start, loaded after
 
 app.UseAuthentication();
 app.UseAuthorization();
@@ -32,6 +46,7 @@ app.MapUsers();
 app.MapGroups();
 app.MapAuditEvents();
 app.MapApiTokens();
+app.MapAppleChannel();
 app.MapSignIn();
 app.MapOpenApi();                      // /openapi/v1.json, generated from the endpoints
 app.UseSwaggerUI(ui =>                 // /api: a browsable reference over that document, served from the package

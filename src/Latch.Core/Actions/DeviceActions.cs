@@ -16,7 +16,8 @@ namespace Latch.Core.Actions;
 /// Admission and lifecycle of remote actions (SPEC §5): rules → action records → queued commands, in one
 /// transaction, committed before the caller answers; then each device's fetches and reports move its action.
 /// </summary>
-public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkInsert bulk, SecretProtector secrets, TimeProvider clock)
+public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkInsert bulk, SecretProtector secrets, IDeviceWakeUp wakeUp,
+    TimeProvider clock)
 {
     public async Task<BulkActionOutcome> RequestAsync(ActionRequestInput input, CancellationToken cancellationToken = default)
     {
@@ -136,6 +137,8 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
             await transaction.CommitAsync(cancellationToken);
 
         trace?.SetTag("latch.queued", queued.Count);
+        if (queued.Count > 0)
+            await wakeUp.WakeAsync(queued.Select(q => q.DeviceId).ToList(), cancellationToken);
         return new BulkActionOutcome(request.Id, queued, refused, alreadyPending, notFound, duplicates);
     }
 
@@ -176,6 +179,8 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
     /// </summary>
     public async Task<Command?> NextCommandAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default)
     {
+        // Most check-ins find nothing to do: answer those from one read, without taking a write transaction.
+        if (!await queue.HasOpenAsync(deviceId, newSession, cancellationToken)) return null;
         while (true)
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -203,7 +208,8 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
     }
 
     /// <summary>Records a device's report on one of its commands and moves the action to match. Idempotent.</summary>
-    public async Task<ReportOutcome> RecordReportAsync(Guid deviceId, Guid commandId, CommandReport report,
+    /// <returns>What happened, and the command as it now is (null when it is not this device's).</returns>
+    public async Task<(ReportOutcome Outcome, Command? Command)> RecordReportAsync(Guid deviceId, Guid commandId, CommandReport report,
         CancellationToken cancellationToken = default)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -229,7 +235,7 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
             await db.SaveChangesAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
-        return outcome;
+        return (outcome, command);
     }
 
     /// <summary>An administrator cancels an action whose command the device has not fetched yet.</summary>
@@ -248,19 +254,29 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
     }
 
     /// <summary>A device enrolled again: its old queue is dropped, because commands were addressed to the old enrolment.</summary>
-    public async Task ReenrollAsync(Guid deviceId, CancellationToken cancellationToken = default)
+    public Task ReenrollAsync(Guid deviceId, CancellationToken cancellationToken = default) =>
+        DropQueueAsync(deviceId, "The device enrolled again before it ran the command; send the action again.",
+            AuditKinds.DeviceReenrolled, "The device enrolled again", enrolledNow: true, cancellationToken);
+
+    /// <summary>A device left management (Apple CheckOut): its queue is dropped and its open actions fail.</summary>
+    public Task UnenrollAsync(Guid deviceId, CancellationToken cancellationToken = default) =>
+        DropQueueAsync(deviceId, "The device left management (its management profile was removed) before it ran the command.",
+            AuditKinds.DeviceUnenrolled, "The device left management", enrolledNow: false, cancellationToken);
+
+    private async Task DropQueueAsync(Guid deviceId, string why, string auditKind, string what, bool enrolledNow,
+        CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var now = clock.GetUtcNow();
-        const string why = "The device enrolled again before it ran the command; send the action again.";
         var dropped = await queue.ClearAsync(deviceId, why, cancellationToken);
         await FailActionsAsync(dropped, why, now, cancellationToken);
-        await db.Devices.Where(d => d.Id == deviceId)
-            .ExecuteUpdateAsync(set => set.SetProperty(d => d.EnrolledAt, now), cancellationToken);
+        if (enrolledNow)
+            await db.Devices.Where(d => d.Id == deviceId)
+                .ExecuteUpdateAsync(set => set.SetProperty(d => d.EnrolledAt, now), cancellationToken);
         db.AuditEvents.Add(new AuditEvent
         {
-            At = now, Actor = "device", Kind = AuditKinds.DeviceReenrolled, DeviceId = deviceId,
-            Detail = $"The device enrolled again; {dropped.Count} queued command(s) dropped.",
+            At = now, Actor = "device", Kind = auditKind, DeviceId = deviceId,
+            Detail = $"{what}; {dropped.Count} queued command(s) dropped.",
         });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -339,6 +355,7 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
                 Id = d.Id, Name = d.Name, Platform = d.Platform, OsVersion = d.OsVersion, Channel = d.Channel,
                 EnrolledByUserId = d.EnrolledByUserId, CurrentUserId = d.CurrentUserId, PasscodeSet = d.PasscodeSet,
                 AzureAdJoined = d.AzureAdJoined, Supervised = d.Supervised, HasUnlockToken = d.HasUnlockToken, IsLost = d.IsLost,
+                UnenrolledAt = d.UnenrolledAt,
             })
             .ToDictionaryAsync(d => d.Id, cancellationToken);
 

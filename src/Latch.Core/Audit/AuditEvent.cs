@@ -23,6 +23,7 @@ public static class AuditKinds
     public const string PasscodeRevealed = "passcode.revealed";
     public const string DeviceReenrolled = "device.reenrolled";
     public const string RequestDenied = "request.denied";
+    public const string EnrollmentProfileIssued = "enrollment.profileIssued";
     public const string DeviceEnrolled = "device.enrolled";
     public const string DeviceUnenrolled = "device.unenrolled";
 

@@ -38,6 +38,12 @@ public static class CommandTypes
 {
     public const string RemoteLock = "RemoteLock";
     public const string ResetPasscode = "ResetPasscode";
+
+    /// <summary>Asks the device for its model, OS version and supervision (Apple DeviceInformation); keeps the rules' facts fresh.</summary>
+    public const string QueryDeviceInformation = "QueryDeviceInformation";
+
+    /// <summary>Asks the device whether a passcode is set (Apple SecurityInfo).</summary>
+    public const string QuerySecurityInfo = "QuerySecurityInfo";
 }
 
 public static class CommandPriority

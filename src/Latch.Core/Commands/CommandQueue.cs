@@ -46,6 +46,14 @@ public sealed class CommandQueue(LatchDbContext db, BulkInsert bulk, TimeProvide
         await transaction.CommitAsync(cancellationToken);
     }
 
+    /// <summary>Whether <see cref="NextAsync"/> could find a command now; a read only, for the common empty case.</summary>
+    public Task<bool> HasOpenAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        var eligible = newSession ? CommandStatuses.Open : [CommandStatus.Queued, CommandStatus.Sent];
+        return db.Commands.AnyAsync(c => c.DeviceId == deviceId && eligible.Contains(c.Status) && c.ExpiresAt > now, cancellationToken);
+    }
+
     /// <summary>
     /// The device's next command, by priority then age, marked sent. A sent command without a report is offered
     /// again (delivery is at least once; the command id makes a repeat harmless). NotNow commands wait for the

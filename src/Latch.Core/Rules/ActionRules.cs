@@ -78,14 +78,20 @@ public static class ActionRules
     }
 
     // Refusals that come from how Latch reaches the device, whatever its platform.
-    private static RuleVerdict? ChannelRefusal(Device device, string verb) => device.Channel switch
+    private static RuleVerdict? ChannelRefusal(Device device, string verb) => device switch
     {
-        ManagementChannel.PcSoftwareClient => RuleVerdict.NotSupported(
-            $"Windows PCs managed by the PC software client cannot be {verb} remotely. Enrol the PC in MDM instead."),
-        ManagementChannel.ExchangeActiveSyncOnly => RuleVerdict.NotSupported(
-            "This device is known only through Exchange ActiveSync, which has no lock or passcode reset " +
-            "(only remote wipe). Enrol the device in MDM to lock it or reset its passcode."),
-        _ => null,
+        { UnenrolledAt: { } left } => RuleVerdict.NotSupported(
+            $"The device left management on {left:yyyy-MM-dd HH:mm} UTC (its management profile was removed), so it cannot be {verb}. " +
+            "Enrol it again first."),
+        _ => device.Channel switch
+        {
+            ManagementChannel.PcSoftwareClient => RuleVerdict.NotSupported(
+                $"Windows PCs managed by the PC software client cannot be {verb} remotely. Enrol the PC in MDM instead."),
+            ManagementChannel.ExchangeActiveSyncOnly => RuleVerdict.NotSupported(
+                "This device is known only through Exchange ActiveSync, which has no lock or passcode reset " +
+                "(only remote wipe). Enrol the device in MDM to lock it or reset its passcode."),
+            _ => null,
+        },
     };
 
     private static bool EnrollingUserIsSignedIn(Device device) =>

@@ -1,7 +1,8 @@
 namespace Latch.Protocols.Apple;
 
-// Typed access to message keys; every failure is a PlistFormatException naming the key.
-internal static class PlistFields
+// Typed access to message keys; every failure is a PlistFormatException naming the key. Public: the server and
+// the simulated devices read command-specific keys (QueryResponses, SecurityInfo) the same way.
+public static class PlistFields
 {
     public static string RequiredString(this PlistDict dict, string key) =>
         dict.OptionalString(key) ?? throw Missing(key, "<string>");

@@ -25,7 +25,7 @@ public abstract class DeviceActionsContract(StorageBackend backend) : IAsyncLife
         _host.With<DeviceActions, Command?>(actions => actions.NextCommandAsync(device, newSession));
 
     private Task<ReportOutcome> ReportAsync(Guid device, Guid command, CommandReport report) =>
-        _host.With<DeviceActions, ReportOutcome>(actions => actions.RecordReportAsync(device, command, report));
+        _host.With<DeviceActions, ReportOutcome>(async actions => (await actions.RecordReportAsync(device, command, report)).Outcome);
 
     private async Task<DeviceAction> ActionAsync(Guid id)
     {

@@ -1,0 +1,219 @@
+using Latch.Core.Actions;
+using Latch.Core.Audit;
+using Latch.Core.Commands;
+using Latch.Core.Data;
+using Latch.Core.Devices;
+using Latch.Core.Secrets;
+using Latch.Protocols.Apple;
+using Microsoft.EntityFrameworkCore;
+
+namespace Latch.Core.Enrollment;
+
+/// <summary>
+/// The life of an Apple enrolment: issued with a profile, bound to a device at <c>Authenticate</c>, reachable after
+/// <c>TokenUpdate</c>, ended by <c>CheckOut</c> or by a newer enrolment of the same device. The caller has already
+/// checked that the request was signed by the enrolment's identity (<see cref="CheckAsync"/> says whether the
+/// message may touch it).
+/// </summary>
+public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, CommandQueue queue, SecretProtector secrets, TimeProvider clock)
+{
+    /// <summary>What the server asks a newly enrolled device, so the rules decide on facts the device itself reported.</summary>
+    public static readonly string[] InformationQueries =
+        ["DeviceName", "OSVersion", "BuildVersion", "ProductName", "Model", "ModelName", "SerialNumber", "IMEI", "IsSupervised"];
+
+    /// <summary>Records a profile just issued for a user (and, when it is for a device Latch knows, that device).</summary>
+    public async Task<AppleEnrollment> IssueAsync(Guid enrollmentId, Guid userId, string issuedBy, string certificateThumbprint,
+        DateTimeOffset certificateNotAfter, Guid? deviceId = null, CancellationToken cancellationToken = default)
+    {
+        var enrollment = new AppleEnrollment
+        {
+            Id = enrollmentId, UserId = userId, IssuedBy = issuedBy, IssuedAt = clock.GetUtcNow(), CertificateThumbprint = certificateThumbprint,
+            CertificateNotAfter = certificateNotAfter, DeviceId = deviceId,
+        };
+        db.AppleEnrollments.Add(enrollment);
+        db.AuditEvents.Add(new AuditEvent
+        {
+            At = enrollment.IssuedAt, Actor = issuedBy, Kind = AuditKinds.EnrollmentProfileIssued, DeviceId = deviceId,
+            Detail = $"Apple enrolment profile {enrollmentId} issued for user {userId}.",
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        return enrollment;
+    }
+
+    public Task<AppleEnrollment?> FindByCertificateAsync(string thumbprint, CancellationToken cancellationToken = default) =>
+        db.AppleEnrollments.AsNoTracking().FirstOrDefaultAsync(e => e.CertificateThumbprint == thumbprint, cancellationToken);
+
+    /// <summary>
+    /// Whether a message from this enrolment's identity may act for the UDID it names; null when it may, else why not.
+    /// Only <c>Authenticate</c> may name a UDID the enrolment is not bound to yet.
+    /// </summary>
+    public string? Check(AppleEnrollment enrollment, string? udid, bool isAuthenticate)
+    {
+        if (udid is null)
+            return "User Enrollment (EnrollmentID without UDID) is not supported by this server; enrol the device itself.";
+        if (enrollment.CertificateNotAfter < clock.GetUtcNow())
+            return "The device identity certificate has expired; enrol the device again.";
+        if (enrollment.State == AppleEnrollmentState.Superseded)
+            return "This enrolment was replaced by a newer enrolment of the same device.";
+        if (enrollment.Udid is not null && !string.Equals(enrollment.Udid, udid, StringComparison.OrdinalIgnoreCase))
+            return "The message names a different device than the one this identity was bound to at Authenticate.";
+        if (isAuthenticate) return null;
+        if (enrollment.Udid is null)
+            return "The device has not authenticated with this identity yet (Authenticate comes first).";
+        if (enrollment.State == AppleEnrollmentState.CheckedOut)
+            return "The device checked out of management; it must enrol again.";
+        return null;
+    }
+
+    /// <summary><c>Authenticate</c>: binds the UDID, finds or creates the device, and starts a fresh queue if it enrolled before.</summary>
+    public async Task<Device> AuthenticateAsync(Guid enrollmentId, Authenticate message, CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        var enrollment = await db.AppleEnrollments.FirstAsync(e => e.Id == enrollmentId, cancellationToken);
+        var udid = message.UDID!;
+
+        // Earlier enrolments of this device (by UDID, or issued for the same known device) give way to this one.
+        var earlier = await db.AppleEnrollments
+            .Where(e => e.Id != enrollment.Id && e.State != AppleEnrollmentState.Superseded
+                        && (e.Udid == udid || (enrollment.DeviceId != null && e.DeviceId == enrollment.DeviceId)))
+            .ToListAsync(cancellationToken);
+        var deviceId = enrollment.DeviceId ?? earlier.Where(e => e.DeviceId is not null).OrderByDescending(e => e.IssuedAt)
+            .Select(e => e.DeviceId).FirstOrDefault();
+        var device = deviceId is { } id ? await db.Devices.FirstOrDefaultAsync(d => d.Id == id, cancellationToken) : null;
+        var enrolledBefore = enrollment.AuthenticatedAt is not null || earlier.Any(e => e.AuthenticatedAt is not null);
+        foreach (var old in earlier)
+        {
+            old.State = AppleEnrollmentState.Superseded;
+            old.EndedAt ??= now;
+        }
+
+        if (device is null)
+        {
+            device = new Device
+            {
+                Name = message.DeviceName ?? message.ModelName ?? message.ProductName ?? "Apple device",
+                Platform = PlatformOf(message.ProductName, message.Model),
+                OsVersion = OsVersion.TryParse(message.OSVersion, out var version) ? version : default,
+                Channel = ManagementChannel.DirectMdm,
+                EnrolledAt = now,
+            };
+            db.Devices.Add(device);
+        }
+        else if (message.ProductName is not null)
+        {
+            device.Platform = PlatformOf(message.ProductName, message.Model);
+        }
+
+        device.Name = message.DeviceName ?? device.Name;
+        if (OsVersion.TryParse(message.OSVersion, out var reported)) device.OsVersion = reported;
+        device.Manufacturer = "Apple";
+        device.Model = message.ModelName ?? message.ProductName ?? device.Model;
+        device.SerialNumber = message.SerialNumber ?? device.SerialNumber;
+        device.Imei = message.IMEI ?? device.Imei;
+        device.OwnerId = enrollment.UserId;
+        device.EnrolledByUserId = enrollment.UserId;
+        device.UnenrolledAt = null;
+        device.HasUnlockToken = false; // the new enrolment's token arrives with its first TokenUpdate
+        device.LastCheckInAt = now;
+
+        enrollment.DeviceId = device.Id;
+        enrollment.Udid = udid;
+        enrollment.Topic = message.Topic;
+        enrollment.State = AppleEnrollmentState.Authenticated;
+        enrollment.AuthenticatedAt = now;
+        enrollment.ProtectedUnlockToken = null;
+        db.AuditEvents.Add(new AuditEvent
+        {
+            At = now, Actor = "device", Kind = AuditKinds.DeviceEnrolled, DeviceId = device.Id,
+            Detail = $"Apple device '{device.Name}' ({message.ProductName ?? "unknown model"}, {device.Platform.DisplayName()} {device.OsVersion}) " +
+                     $"authenticated with enrolment {enrollment.Id}{(enrolledBefore ? "; it was enrolled before" : "")}.",
+        });
+        await db.SaveChangesAsync(cancellationToken);
+
+        if (enrolledBefore) await actions.ReenrollAsync(device.Id, cancellationToken);
+        return device;
+    }
+
+    /// <summary>
+    /// <c>TokenUpdate</c>: keeps the push token, PushMagic, topic and the newest UnlockToken (encrypted). The first one
+    /// completes the enrolment and queues the queries that fill in the device's facts. Returns true for the first.
+    /// </summary>
+    public async Task<bool> TokenUpdateAsync(Guid enrollmentId, TokenUpdate message, CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        var enrollment = await db.AppleEnrollments.FirstAsync(e => e.Id == enrollmentId, cancellationToken);
+        var device = await db.Devices.FirstAsync(d => d.Id == enrollment.DeviceId, cancellationToken);
+        var first = enrollment.State == AppleEnrollmentState.Authenticated;
+
+        enrollment.PushToken = Convert.ToHexStringLower(message.Token.Span);
+        enrollment.PushMagic = message.PushMagic;
+        enrollment.Topic = message.Topic;
+        enrollment.PushTokenInvalidAt = null;
+        enrollment.TokenUpdatedAt = now;
+        if (message.UnlockToken is { } unlockToken)
+        {
+            enrollment.ProtectedUnlockToken = secrets.Protect(Convert.ToBase64String(unlockToken.Span));
+            device.HasUnlockToken = true;
+        }
+        device.LastCheckInAt = now;
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (first)
+        {
+            enrollment.State = AppleEnrollmentState.Enrolled;
+            await queue.EnqueueAsync(
+            [
+                queue.Create(device.Id, CommandTypes.QueryDeviceInformation, CommandPriority.Routine),
+                queue.Create(device.Id, CommandTypes.QuerySecurityInfo, CommandPriority.Routine),
+            ], cancellationToken);
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return first;
+    }
+
+    /// <summary><c>CheckOut</c>: the profile was removed. The device leaves management; its queue is dropped.</summary>
+    public async Task CheckOutAsync(Guid enrollmentId, CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        var enrollment = await db.AppleEnrollments.FirstAsync(e => e.Id == enrollmentId, cancellationToken);
+        enrollment.State = AppleEnrollmentState.CheckedOut;
+        enrollment.EndedAt = now;
+        enrollment.ProtectedUnlockToken = null;
+        enrollment.PushMagic = null;
+        enrollment.PushToken = null;
+        await db.Devices.Where(d => d.Id == enrollment.DeviceId).ExecuteUpdateAsync(set => set
+            .SetProperty(d => d.UnenrolledAt, now)
+            .SetProperty(d => d.HasUnlockToken, false), cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        await actions.UnenrollAsync(enrollment.DeviceId!.Value, cancellationToken);
+    }
+
+    /// <summary>The device's newest UnlockToken, decrypted for a ClearPasscode about to be sent; null when there is none.</summary>
+    public byte[]? UnlockTokenOf(AppleEnrollment enrollment) =>
+        enrollment.ProtectedUnlockToken is { } stored ? Convert.FromBase64String(secrets.Unprotect(stored)) : null;
+
+    /// <summary>Facts from a DeviceInformation answer (<c>QueryResponses</c>).</summary>
+    public async Task RecordDeviceInformationAsync(Guid deviceId, PlistDict responses, CancellationToken cancellationToken = default)
+    {
+        var device = await db.Devices.FirstAsync(d => d.Id == deviceId, cancellationToken);
+        if (responses.OptionalString("DeviceName") is { Length: > 0 } name) device.Name = name;
+        if (OsVersion.TryParse(responses.OptionalString("OSVersion"), out var version)) device.OsVersion = version;
+        if (responses.OptionalString("ProductName") is { } product) device.Platform = PlatformOf(product, responses.OptionalString("Model"));
+        device.Model = responses.OptionalString("ModelName") ?? device.Model;
+        device.SerialNumber = responses.OptionalString("SerialNumber") ?? device.SerialNumber;
+        device.Imei = responses.OptionalString("IMEI") ?? device.Imei;
+        device.Supervised = responses.OptionalBoolean("IsSupervised") ?? device.Supervised;
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>Facts from a SecurityInfo answer: whether a passcode is set, which a remote lock needs.</summary>
+    public Task RecordSecurityInfoAsync(Guid deviceId, PlistDict securityInfo, CancellationToken cancellationToken = default) =>
+        securityInfo.OptionalBoolean("PasscodePresent") is { } present
+            ? db.Devices.Where(d => d.Id == deviceId).ExecuteUpdateAsync(set => set.SetProperty(d => d.PasscodeSet, present), cancellationToken)
+            : Task.CompletedTask;
+
+    /// <summary>Macs (Mac14,2, MacBookPro18,3, iMac21,1, Macmini9,1, VirtualMac2,1) are the macOS row; every other Apple device the iOS rows.</summary>
+    public static Platform PlatformOf(string? productName, string? model) =>
+        (productName ?? model ?? "").Contains("Mac", StringComparison.Ordinal) ? Platform.MacOS : Platform.IOS;
+}

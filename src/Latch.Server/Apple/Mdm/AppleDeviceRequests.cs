@@ -1,0 +1,86 @@
+using System.Security.Cryptography.X509Certificates;
+using Latch.Core.Audit;
+using Latch.Core.Data;
+using Latch.Core.Enrollment;
+using Latch.Server.Apple.Enrollment;
+using Microsoft.Extensions.Options;
+
+namespace Latch.Server.Apple.Mdm;
+
+/// <summary>A device request whose body was read and whose signer is one of our enrolments.</summary>
+public sealed record AppleDeviceRequest(byte[] Body, AppleEnrollment Enrollment);
+
+/// <summary>
+/// Reads a device's request and finds out who sent it: the identity certificate of an enrolment, presented as the
+/// TLS client certificate or in the <c>Mdm-Signature</c> header (a detached CMS signature of the body). Every refusal
+/// answers 400 — never 401, which can make a device drop its enrolment — and lands in the audit trail without secrets.
+/// </summary>
+public sealed class AppleDeviceRequests(AppleEnrollments enrollments, LatchDbContext db, IOptions<AppleOptions> options,
+    TimeProvider clock, ILogger<AppleDeviceRequests> logger)
+{
+    /// <summary>The request, or the answer that refuses it.</summary>
+    public async Task<(AppleDeviceRequest? Request, IResult? Refusal)> ReadAsync(HttpContext http, string contentType)
+    {
+        if (!IsContentType(http.Request.ContentType, contentType))
+            return (null, TypedResults.Text($"This endpoint takes {contentType}, not '{http.Request.ContentType}'.",
+                statusCode: StatusCodes.Status415UnsupportedMediaType));
+
+        var body = await ReadBodyAsync(http.Request, options.Value.MaxMessageBytes, http.RequestAborted);
+        if (body is null)
+            return (null, await RefuseAsync(http, StatusCodes.Status413PayloadTooLarge,
+                $"The message is larger than {options.Value.MaxMessageBytes} bytes.", null));
+
+        X509Certificate2? signer;
+        if (http.Connection.ClientCertificate is { } tlsCertificate)
+        {
+            signer = tlsCertificate;
+        }
+        else if (!MdmSignature.TryVerify(body, http.Request.Headers[MdmSignature.HeaderName].FirstOrDefault(), out signer, out var error))
+        {
+            return (null, await RefuseAsync(http, StatusCodes.Status400BadRequest, $"The request is not signed by a device identity: {error}", null));
+        }
+
+        var thumbprint = AppleCertificateAuthority.Sha256Thumbprint(signer!);
+        var enrollment = await enrollments.FindByCertificateAsync(thumbprint, http.RequestAborted);
+        if (enrollment is null)
+            return (null, await RefuseAsync(http, StatusCodes.Status400BadRequest,
+                "The signing certificate is not the identity of any Latch enrolment.", thumbprint));
+        return (new AppleDeviceRequest(body, enrollment), null);
+    }
+
+    /// <summary>Answers 400 (or the given status) with the reason, logs it and records it in the audit trail.</summary>
+    public async Task<IResult> RefuseAsync(HttpContext http, int status, string reason, string? thumbprint, Guid? deviceId = null)
+    {
+        // Only a short prefix of the certificate's thumbprint is logged: enough to correlate, nothing to replay.
+        var who = thumbprint is null ? "an unidentified sender" : $"certificate {thumbprint[..12]}…";
+        logger.LogWarning("Refused Apple device request {Method} {Path} from {Who}: {Reason}",
+            http.Request.Method, http.Request.Path.Value, who, reason);
+        db.AuditEvents.Add(new AuditEvent
+        {
+            At = clock.GetUtcNow(), Actor = "device", Kind = AuditKinds.DeviceRequestRefused, DeviceId = deviceId,
+            Detail = Truncate($"{http.Request.Method} {http.Request.Path} from {who} ({http.Connection.RemoteIpAddress}): {reason}"),
+        });
+        await db.SaveChangesAsync(http.RequestAborted);
+        return TypedResults.Text(reason, statusCode: status);
+    }
+
+    private static bool IsContentType(string? actual, string expected) =>
+        actual is not null && actual.Split(';')[0].Trim().Equals(expected, StringComparison.OrdinalIgnoreCase);
+
+    // The whole body up to the limit; null when it is larger (whatever Content-Length claims).
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit) return null;
+        using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 4096);
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > limit) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    private static string Truncate(string text) => text.Length <= 4000 ? text : text[..4000];
+}

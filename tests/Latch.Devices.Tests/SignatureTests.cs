@@ -1,0 +1,40 @@
+using System.Net;
+using Latch.Devices.Apple;
+using Latch.Protocols.Apple;
+
+namespace Latch.Devices.Tests;
+
+/// <summary>The raw hook that server tests use to check refusals: each signature mode is what it says.</summary>
+public sealed class SignatureTests
+{
+    [Theory]
+    [InlineData(SignatureMode.Valid, SignatureVerdict.Valid, HttpStatusCode.OK)]
+    [InlineData(SignatureMode.None, SignatureVerdict.Missing, HttpStatusCode.BadRequest)]
+    [InlineData(SignatureMode.Forged, SignatureVerdict.Invalid, HttpStatusCode.BadRequest)]
+    [InlineData(SignatureMode.OtherIdentity, SignatureVerdict.UnknownSigner, HttpStatusCode.BadRequest)]
+    public async Task SendRaw_SignsAsAsked(SignatureMode mode, SignatureVerdict verdict, HttpStatusCode status)
+    {
+        await using var run = await Enrolled.StartAsync(AppleDeviceKind.IPhone);
+
+        var response = await run.Device.SendRawAsync(
+            run.Device.Profile.CheckInUrl, CheckinMessage.ContentType, run.Device.CreateTokenUpdateMessage(), mode, TestContext.Current.CancellationToken);
+
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal(verdict, run.Server.Signatures[^1].Verdict);
+        Assert.Null(run.Device.LastHttpError);
+    }
+
+    [Fact]
+    public async Task SendRaw_CarriesTheBodyAndContentTypeUnchanged()
+    {
+        await using var run = await Enrolled.StartAsync(AppleDeviceKind.Mac);
+        var idle = run.Device.CreateIdleReport();
+
+        var response = await run.Device.SendRawAsync(
+            run.Device.Profile.ServerUrl, CommandReport.ContentType, idle, SignatureMode.Valid, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(response.Body.IsEmpty);
+        Assert.True(run.Server.Reports[^1].Raw.Span.SequenceEqual(idle));
+    }
+}
