@@ -6,6 +6,7 @@ using Latch.Server.Apple.Enrollment;
 using Latch.Server.Auth;
 using Latch.Server.Graph;
 using Latch.Server.Commands;
+using Latch.Server.Demo;
 using Latch.Server.Devices;
 using Latch.Server.Health;
 using Latch.Server.Storage;
@@ -22,6 +23,7 @@ builder.Services.AddHostedService<CommandExpiry>();
 builder.Services.AddSingleton<CheckInRecorder>();
 builder.Services.AddHostedService(provider => provider.GetRequiredService<CheckInRecorder>());
 builder.Services.AddAppleChannel(builder.Configuration);
+builder.Services.AddHostedService<SimulatedAppleFleet>();
 // Apple devices may present their enrolment identity as a TLS client certificate on HTTPS endpoints. It is issued
 // by Latch's own CA, not a public one, so the TLS layer takes any certificate and the MDM endpoints check it.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https =>

@@ -19,6 +19,18 @@ public static class DemoFleet
     public static readonly Guid Ada = IdOf("user:ada"), Grace = IdOf("user:grace"), Alan = IdOf("user:alan"),
         Katherine = IdOf("user:katherine"), Margaret = IdOf("user:margaret");
 
+    /// <summary>
+    /// The Apple devices the server brings to life as simulated devices in the demo. Grace's iPad stays a record only,
+    /// so the demo keeps an iOS device without an unlock token (a simulated device would send one).
+    /// </summary>
+    public static readonly IReadOnlyList<Guid> SimulatedAppleDevices =
+    [
+        DeviceIdOf("Ada's iPhone 15"), DeviceIdOf("Ada's MacBook Pro"), DeviceIdOf("Margaret's iPhone 13 (lost)"),
+        DeviceIdOf("Katherine's iPhone SE (mail + MDM)"),
+    ];
+
+    public static Guid DeviceIdOf(string name) => IdOf("device:" + name);
+
     /// <summary>True when the demo fleet is already in the database.</summary>
     public static Task<bool> IsSeededAsync(LatchDbContext db, CancellationToken cancellationToken = default) =>
         db.Users.AnyAsync(u => u.Id == Ada, cancellationToken);

@@ -107,11 +107,12 @@ public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, C
         device.Name = message.DeviceName ?? device.Name;
         if (OsVersion.TryParse(message.OSVersion, out var reported)) device.OsVersion = reported;
         device.Manufacturer = "Apple";
-        device.Model = message.ModelName ?? message.ProductName ?? device.Model;
+        device.Model = message.ProductName ?? message.ModelName ?? device.Model; // "iPhone15,4" says more than "iPhone"
         device.SerialNumber = message.SerialNumber ?? device.SerialNumber;
         device.Imei = message.IMEI ?? device.Imei;
         device.OwnerId = enrollment.UserId;
         device.EnrolledByUserId = enrollment.UserId;
+        if (enrollment.AuthenticatedAt is null) device.EnrolledAt = now; // a new enrolment, not a repeated Authenticate
         device.UnenrolledAt = null;
         device.HasUnlockToken = false; // the new enrolment's token arrives with its first TokenUpdate
         device.LastCheckInAt = now;
@@ -200,7 +201,7 @@ public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, C
         if (responses.OptionalString("DeviceName") is { Length: > 0 } name) device.Name = name;
         if (OsVersion.TryParse(responses.OptionalString("OSVersion"), out var version)) device.OsVersion = version;
         if (responses.OptionalString("ProductName") is { } product) device.Platform = PlatformOf(product, responses.OptionalString("Model"));
-        device.Model = responses.OptionalString("ModelName") ?? device.Model;
+        device.Model = responses.OptionalString("ProductName") ?? responses.OptionalString("ModelName") ?? device.Model;
         device.SerialNumber = responses.OptionalString("SerialNumber") ?? device.SerialNumber;
         device.Imei = responses.OptionalString("IMEI") ?? device.Imei;
         device.Supervised = responses.OptionalBoolean("IsSupervised") ?? device.Supervised;

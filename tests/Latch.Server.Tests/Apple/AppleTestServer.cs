@@ -40,7 +40,7 @@ public sealed class AppleTestServer : IAsyncDisposable
         {
             ["Auth:BootstrapToken"] = LatchAppFactory.AdminToken,
             ["Demo"] = "true",
-            ["Demo:SimulateDevices"] = "false",
+            ["SimulatedDevices"] = "false",
             // Tests enrol many devices; ECDSA keys cost microseconds where RSA keys cost tens of milliseconds.
             ["Apple:DeviceKeyAlgorithm"] = "EcdsaP256",
             ["Apple:Apns:Topic"] = Topic,
