@@ -19,6 +19,7 @@ public static class CoreServiceCollectionExtensions
         services.AddOptions<CommandQueueOptions>();
         services.AddSingleton<SecretProtector>();
         services.AddSingleton<BulkInsert>();
+        services.AddSingleton<WriteBatcher>();
         services.AddScoped<CommandQueue>();
         services.AddScoped<DeviceActions>();
         services.AddScoped<GroupDirectory>();

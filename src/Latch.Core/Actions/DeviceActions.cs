@@ -74,7 +74,7 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
         trace?.SetTag("latch.action", input.Action.ToString());
         trace?.SetTag("latch.devices", distinct.Count);
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken);
         var phase = LatchTelemetry.Source.StartActivity("load devices");
         var devices = await LoadDevicesAsync(distinct, cancellationToken);
         var inFlight = await DevicesWithActionInFlightAsync(input.Action, devices.Keys, cancellationToken);
@@ -183,7 +183,7 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
         if (!await queue.HasOpenAsync(deviceId, newSession, cancellationToken)) return null;
         while (true)
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken);
             var command = await queue.NextAsync(deviceId, newSession, cancellationToken);
             var action = command?.DeviceActionId is { } actionId
                 ? await db.DeviceActions.FirstOrDefaultAsync(a => a.Id == actionId, cancellationToken)
@@ -212,7 +212,7 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
     public async Task<(ReportOutcome Outcome, Command? Command)> RecordReportAsync(Guid deviceId, Guid commandId, CommandReport report,
         CancellationToken cancellationToken = default)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken);
         var (outcome, command) = await queue.ReportAsync(deviceId, commandId, report, cancellationToken);
         if (outcome == ReportOutcome.Recorded && command!.DeviceActionId is { } actionId
             && await db.DeviceActions.FirstOrDefaultAsync(a => a.Id == actionId, cancellationToken) is { } action
@@ -241,7 +241,7 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
     /// <summary>An administrator cancels an action whose command the device has not fetched yet.</summary>
     public async Task CancelAsync(Guid actionId, string canceledBy, CancellationToken cancellationToken = default)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken);
         var action = await db.DeviceActions.FirstOrDefaultAsync(a => a.Id == actionId, cancellationToken)
             ?? throw new ActionRequestException($"There is no action {actionId}.");
         if (action.State != DeviceActionState.Pending)
@@ -266,7 +266,7 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
     private async Task DropQueueAsync(Guid deviceId, string why, string auditKind, string what, bool enrolledNow,
         CancellationToken cancellationToken)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken);
         var now = clock.GetUtcNow();
         var dropped = await queue.ClearAsync(deviceId, why, cancellationToken);
         await FailActionsAsync(dropped, why, now, cancellationToken);
@@ -285,7 +285,7 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
     /// <summary>Expires commands past their lifetime and fails their actions; returns how many expired.</summary>
     public async Task<int> ExpireOverdueAsync(int limit = 1_000, CancellationToken cancellationToken = default)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken);
         var expired = await queue.ExpireAsync(limit, cancellationToken);
         await FailActionsAsync(expired, "The device did not check in before the command expired.", clock.GetUtcNow(), cancellationToken);
         await db.SaveChangesAsync(cancellationToken);

@@ -158,7 +158,7 @@ public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, C
         }
         device.LastCheckInAt = now;
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken);
         if (first)
         {
             enrollment.State = AppleEnrollmentState.Enrolled;

@@ -1,5 +1,6 @@
 using Latch.Core.Actions;
 using Latch.Core.Commands;
+using Latch.Core.Data;
 using Latch.Core.Enrollment;
 using Latch.Protocols.Apple;
 using Latch.Server.Apple.Push;
@@ -81,7 +82,7 @@ public static class AppleMdmApi
     }
 
     private static async Task<IResult> CommandAsync(HttpContext http, AppleDeviceRequests requests, AppleEnrollments enrollments,
-        DeviceActions actions, CheckInRecorder checkIns)
+        CommandQueue queue, WriteBatcher batcher, CheckInRecorder checkIns, ILogger<AppleDeviceRequests> logger)
     {
         var (request, refusal) = await requests.ReadAsync(http, DeviceReport.ContentType);
         if (refusal is not null) return refusal;
@@ -102,30 +103,56 @@ public static class AppleMdmApi
 
         var deviceId = enrollment.DeviceId!.Value;
         checkIns.Record(deviceId);
-        if (report.Status != DeviceStatus.Idle)
-        {
-            var (outcome, command) = Guid.TryParse(report.CommandUUID, out var commandId)
-                ? await actions.RecordReportAsync(deviceId, commandId, ToCoreReport(report), http.RequestAborted)
-                : (ReportOutcome.UnknownCommand, null);
-            if (outcome == ReportOutcome.UnknownCommand)
-                return await requests.RefuseAsync(http, StatusCodes.Status400BadRequest,
-                    $"CommandUUID '{report.CommandUUID}' is not one of this device's commands.", enrollment.CertificateThumbprint, deviceId);
-            if (outcome == ReportOutcome.Recorded && report.Status == DeviceStatus.Acknowledged)
-                await RecordAnswerAsync(enrollments, deviceId, command!, report, http.RequestAborted);
-        }
+        // Idle starts a session (a command the device put off with NotNow is offered again). Most find nothing to do:
+        // that is answered from one read, without a write or a place in a commit batch.
+        var idle = report.Status == DeviceStatus.Idle;
+        if (idle && !await queue.HasOpenAsync(deviceId, newSession: true, http.RequestAborted))
+            return TypedResults.Ok();
+        var commandId = Guid.Empty;
+        if (!idle && !Guid.TryParse(report.CommandUUID, out commandId))
+            return await requests.RefuseAsync(http, StatusCodes.Status400BadRequest,
+                $"CommandUUID '{report.CommandUUID}' is not one of this device's commands.", enrollment.CertificateThumbprint, deviceId);
 
-        // Idle starts a session (a command the device put off with NotNow is offered again); otherwise the session goes on.
-        var newSession = report.Status == DeviceStatus.Idle;
-        while (await actions.NextCommandAsync(deviceId, newSession, http.RequestAborted) is { } next)
+        // The report and the hand-out of the next command commit together, in a batch with other devices' requests.
+        var step = await batcher.RunAsync((services, cancellationToken) =>
+            AdvanceAsync(services, deviceId, idle ? null : new Reported(commandId, ToCoreReport(report), report), logger, cancellationToken),
+            http.RequestAborted);
+        if (step.Outcome == ReportOutcome.UnknownCommand)
+            return await requests.RefuseAsync(http, StatusCodes.Status400BadRequest,
+                $"CommandUUID '{report.CommandUUID}' is not one of this device's commands.", enrollment.CertificateThumbprint, deviceId);
+
+        while (step.Next is { } next)
         {
             if (AppleCommands.ToAppleCommand(next, enrollment, enrollments) is { } mdmCommand)
                 return TypedResults.Bytes(mdmCommand.Encode(), "application/xml");
 
             // Nothing an Apple device can run (or a ClearPasscode without an unlock token): fail it and look further.
-            await actions.RecordReportAsync(deviceId, next.Id, CoreReport.Failed(AppleCommands.WhyNot(next)), http.RequestAborted);
-            newSession = false;
+            var failure = new Reported(next.Id, CoreReport.Failed(AppleCommands.WhyNot(next)), Answer: null);
+            step = await batcher.RunAsync((services, cancellationToken) => AdvanceAsync(services, deviceId, failure, logger, cancellationToken),
+                http.RequestAborted);
         }
         return TypedResults.Ok(); // 200 with a zero-length body: nothing to do
+    }
+
+    private sealed record Step(ReportOutcome? Outcome, Command? Next);
+
+    /// <summary>What to record about a command; <paramref name="Answer"/> is the device's report when it carries query answers.</summary>
+    private sealed record Reported(Guid CommandId, CoreReport Report, DeviceReport? Answer);
+
+    // One device's report (none for Idle) and its next command, inside the batch's transaction.
+    private static async Task<Step> AdvanceAsync(IServiceProvider services, Guid deviceId, Reported? reported,
+        ILogger logger, CancellationToken cancellationToken)
+    {
+        var actions = services.GetRequiredService<DeviceActions>();
+        ReportOutcome? outcome = null;
+        if (reported is not null)
+        {
+            (outcome, var command) = await actions.RecordReportAsync(deviceId, reported.CommandId, reported.Report, cancellationToken);
+            if (outcome == ReportOutcome.UnknownCommand) return new Step(outcome, null);
+            if (outcome == ReportOutcome.Recorded && reported.Answer is { Status: DeviceStatus.Acknowledged } answer)
+                await RecordAnswerAsync(services.GetRequiredService<AppleEnrollments>(), deviceId, command!, answer, logger, cancellationToken);
+        }
+        return new Step(outcome, await actions.NextCommandAsync(deviceId, newSession: reported is null, cancellationToken));
     }
 
     private static CoreReport ToCoreReport(DeviceReport report) => report.Status switch
@@ -136,13 +163,25 @@ public static class AppleMdmApi
         _ => CoreReport.Failed(AppleCommands.DescribeErrors(report.ErrorChain)),
     };
 
-    private static Task RecordAnswerAsync(AppleEnrollments enrollments, Guid deviceId, Command command, DeviceReport report,
-        CancellationToken cancellationToken) => command.Type switch
+    // Facts from a query's answer. A malformed answer is logged and skipped: the report itself is already recorded.
+    private static async Task RecordAnswerAsync(AppleEnrollments enrollments, Guid deviceId, Command command, DeviceReport report,
+        ILogger logger, CancellationToken cancellationToken)
     {
-        CommandTypes.QueryDeviceInformation when report.Dict.TryGetValue("QueryResponses", out var answers) && answers is PlistDict responses =>
-            enrollments.RecordDeviceInformationAsync(deviceId, responses, cancellationToken),
-        CommandTypes.QuerySecurityInfo when report.Dict.TryGetValue("SecurityInfo", out var answers) && answers is PlistDict info =>
-            enrollments.RecordSecurityInfoAsync(deviceId, info, cancellationToken),
-        _ => Task.CompletedTask,
-    };
+        try
+        {
+            switch (command.Type)
+            {
+                case CommandTypes.QueryDeviceInformation when report.Dict.TryGetValue("QueryResponses", out var answers) && answers is PlistDict responses:
+                    await enrollments.RecordDeviceInformationAsync(deviceId, responses, cancellationToken);
+                    break;
+                case CommandTypes.QuerySecurityInfo when report.Dict.TryGetValue("SecurityInfo", out var answers) && answers is PlistDict info:
+                    await enrollments.RecordSecurityInfoAsync(deviceId, info, cancellationToken);
+                    break;
+            }
+        }
+        catch (PlistFormatException exception)
+        {
+            logger.LogWarning("Device {DeviceId} answered {Type} with keys of the wrong type: {Problem}", deviceId, command.Type, exception.Message);
+        }
+    }
 }
