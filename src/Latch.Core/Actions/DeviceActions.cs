@@ -338,11 +338,17 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
 
     private async Task<RuleVerdict> EvaluateAgainAsync(DeviceAction action, Guid deviceId, CancellationToken cancellationToken)
     {
-        var device = await db.Devices.AsNoTracking().FirstOrDefaultAsync(d => d.Id == deviceId, cancellationToken);
-        if (device is null) return RuleVerdict.NotSupported("The device no longer exists.");
-        var lostConfirmed = await db.ActionRequests.Where(r => r.Id == action.RequestId)
-            .Select(r => r.LostDeviceConfirmed).FirstOrDefaultAsync(cancellationToken);
-        return ActionRules.Evaluate(action.Action, device, lostConfirmed);
+        // One statement: the device's facts and whether its request confirmed a lost device (this runs at every delivery).
+        var found = await db.Devices.AsNoTracking().Where(d => d.Id == deviceId)
+            .Select(d => new
+            {
+                Device = d,
+                LostConfirmed = db.ActionRequests.Where(r => r.Id == action.RequestId).Select(r => r.LostDeviceConfirmed).FirstOrDefault(),
+            })
+            .FirstOrDefaultAsync(cancellationToken);
+        return found is null
+            ? RuleVerdict.NotSupported("The device no longer exists.")
+            : ActionRules.Evaluate(action.Action, found.Device, found.LostConfirmed);
     }
 
     // EF.Parameter sends the ids as one array parameter (json_each on SQLite, = ANY on PostgreSQL): one statement
