@@ -2,6 +2,7 @@ using Latch.Core.Access;
 using Latch.Core.Actions;
 using Latch.Core.Commands;
 using Latch.Core.Data;
+using Latch.Core.Devices;
 using Latch.Core.Enrollment;
 using Latch.Core.Groups;
 using Latch.Core.Secrets;
@@ -22,6 +23,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<WriteBatcher>();
         services.AddScoped<CommandQueue>();
         services.AddScoped<DeviceActions>();
+        services.AddScoped<ActionPreview>();
+        services.AddScoped<LostDevices>();
         services.AddScoped<GroupDirectory>();
         services.AddScoped<ApiTokens>();
         services.AddScoped<AppleEnrollments>();

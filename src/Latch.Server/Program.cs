@@ -4,6 +4,7 @@ using Latch.Server;
 using Latch.Server.Apple;
 using Latch.Server.Apple.Enrollment;
 using Latch.Server.Auth;
+using Latch.Server.Console;
 using Latch.Server.Graph;
 using Latch.Server.Commands;
 using Latch.Server.Demo;
@@ -34,6 +35,7 @@ builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 builder.Services.AddLatchAuth(builder.Configuration);
 builder.Services.AddOpenApi();
+builder.Services.AddLatchConsole();
 
 var app = builder.Build();
 await app.PrepareDatabaseAsync();
@@ -57,8 +59,7 @@ app.UseSwaggerUI(ui =>                 // /api: a browsable reference over that 
     ui.SwaggerEndpoint("/openapi/v1.json", "Latch admin API");
     ui.DocumentTitle = "Latch admin API";
 });
-app.MapGet("/", () => TypedResults.Text(
-    "Latch device management is running. Health: /healthz. Admin API: /v1.0 (bearer token); reference: /api.\n"));
+app.MapLatchConsole();                 // the admin console: /, /groups, /users, /devices, /actions, /audit, /login
 
 await app.RunAsync();
 

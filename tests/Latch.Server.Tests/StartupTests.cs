@@ -97,10 +97,13 @@ public sealed class StartupTests
     }
 
     [Fact]
-    public async Task Root_SaysWhatIsRunning_WithoutData()
+    public async Task Root_IsTheConsole_AndSendsAnAnonymousBrowserToSignIn_WithoutData()
     {
         await using var app = new LatchAppFactory();
-        var text = await app.CreateClient().GetStringAsync("/");
+        var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = true });
+        var response = await client.GetAsync("/");
+        Assert.Equal("/login", response.RequestMessage!.RequestUri!.AbsolutePath);
+        var text = await response.Content.ReadAsStringAsync();
         Assert.Contains("Latch", text);
         Assert.DoesNotContain("iPhone", text);
     }

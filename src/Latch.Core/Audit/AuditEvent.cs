@@ -26,6 +26,8 @@ public static class AuditKinds
     public const string EnrollmentProfileIssued = "enrollment.profileIssued";
     public const string DeviceEnrolled = "device.enrolled";
     public const string DeviceUnenrolled = "device.unenrolled";
+    public const string DeviceMarkedLost = "device.markedLost";
+    public const string DeviceMarkedFound = "device.markedFound";
 
     /// <summary>A device protocol request refused: bad or missing signature, another device's identity or command.</summary>
     public const string DeviceRequestRefused = "device.requestRefused";

@@ -27,11 +27,11 @@ public static class AdminBootstrap
         var (_, secret) = await tokens.IssueAsync("first-administrator", AdminRole.Administrator, cancellationToken: cancellationToken);
         var generated = AdminAccounts.GeneratePassword();
         await accounts.CreateAsync("admin", generated, AdminRole.Administrator, cancellationToken);
-        Console.WriteLine();
-        Console.WriteLine("  First start: an Administrator was created. This is shown only once; keep it safe.");
-        Console.WriteLine($"    API token (Authorization: Bearer ...): {secret}");
-        Console.WriteLine($"    Console sign-in: user 'admin', password {generated}");
-        Console.WriteLine("  Set LATCH_Auth__BootstrapToken / LATCH_Auth__BootstrapAdminPassword to choose your own instead.");
-        Console.WriteLine();
+        System.Console.WriteLine();
+        System.Console.WriteLine("  First start: an Administrator was created. This is shown only once; keep it safe.");
+        System.Console.WriteLine($"    API token (Authorization: Bearer ...): {secret}");
+        System.Console.WriteLine($"    Console sign-in: user 'admin', password {generated}");
+        System.Console.WriteLine("  Set LATCH_Auth__BootstrapToken / LATCH_Auth__BootstrapAdminPassword to choose your own instead.");
+        System.Console.WriteLine();
     }
 }

@@ -1,6 +1,7 @@
 using Latch.Core.Access;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Latch.Server.Console;
 using Microsoft.AspNetCore.Identity;
 
 namespace Latch.Server.Auth;
@@ -40,8 +41,12 @@ public static class AuthServiceCollectionExtensions
                 cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
                 cookie.SlidingExpiration = true;
-                cookie.ForwardChallenge = BearerTokenHandler.SchemeName;
-                cookie.ForwardForbid = BearerTokenHandler.SchemeName;
+                // The admin API challenges through the policy scheme above, which forwards to the bearer handler: a JSON
+                // 401/403 in Graph's shape. Only the console's pages name this scheme (ConsoleAuth), so only a browser
+                // on a console page is sent to the sign-in page.
+                cookie.LoginPath = ConsoleAuth.SignInPath;
+                cookie.AccessDeniedPath = ConsoleAuth.SignInPath;
+                cookie.ReturnUrlParameter = "returnUrl";
                 // A session ends as soon as its account is disabled or changes role, not when the cookie expires.
                 cookie.Events.OnValidatePrincipal = async context =>
                 {

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Latch.Core.Access;
 using Latch.Core.Audit;
 using Latch.Core.Data;
+using Latch.Server.Console;
 using Latch.Server.Graph;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -19,10 +20,13 @@ public static class SignInApi
     public static void MapSignIn(this IEndpointRouteBuilder app)
     {
         app.MapPost("/signin", SignInAsync).AllowAnonymous().DisableAntiforgery();
-        app.MapPost("/signout", async (HttpContext http) =>
+        app.MapPost("/signout", async Task<Results<NoContent, RedirectHttpResult>> (HttpContext http) =>
         {
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-            return TypedResults.NoContent();
+            // The console's sign-out button is a form: send the browser on to the sign-in page.
+            return http.Request.HasFormContentType && (await http.Request.ReadFormAsync(http.RequestAborted)).ContainsKey(ConsoleAuth.ReturnUrlField)
+                ? TypedResults.LocalRedirect($"{ConsoleAuth.SignInPath}?signedOut=1")
+                : TypedResults.NoContent();
         }).AllowAnonymous().DisableAntiforgery();
 
         var accounts = app.MapGroup("/v1.0/latch/accounts").RequireAuthorization(Policies.Administer);
@@ -38,14 +42,18 @@ public static class SignInApi
                 : TypedResults.NotFound(GraphErrorBody.Of(GraphErrorCodes.ResourceNotFound, $"There is no account with id '{id}'.")));
     }
 
-    private static async Task<Results<NoContent, BadRequest<GraphErrorBody>, JsonHttpResult<GraphErrorBody>>> SignInAsync(
+    private static async Task<Results<NoContent, RedirectHttpResult, BadRequest<GraphErrorBody>, JsonHttpResult<GraphErrorBody>>> SignInAsync(
         HttpContext http, AdminAccounts accounts, LatchDbContext db, TimeProvider clock)
     {
         string? userName, password;
+        // The console's sign-in page posts a form with returnUrl: it gets redirects (on to the page, or back with an
+        // error) instead of the API's 204/401. Scripts and the API keep the API's answers.
+        string? returnUrl = null;
         if (http.Request.HasFormContentType)
         {
             var form = await http.Request.ReadFormAsync(http.RequestAborted);
             (userName, password) = (form["userName"], form["password"]);
+            if (form.TryGetValue(ConsoleAuth.ReturnUrlField, out var asked)) returnUrl = ConsoleAuth.LocalOrHome(asked);
         }
         else
         {
@@ -54,7 +62,9 @@ public static class SignInApi
             (userName, password) = (body!.UserName, body.Password);
         }
         if (string.IsNullOrEmpty(userName) || string.IsNullOrEmpty(password))
-            return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, "Send userName and password."));
+            return returnUrl is not null
+                ? TypedResults.LocalRedirect(ConsoleAuth.SignInPage(returnUrl, "missing"))
+                : TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, "Send userName and password."));
 
         var account = await accounts.VerifyAsync(userName, password, http.RequestAborted);
         if (account is null)
@@ -65,6 +75,7 @@ public static class SignInApi
                 Detail = "401 POST /signin: wrong user name or password.",
             });
             await db.SaveChangesAsync(http.RequestAborted);
+            if (returnUrl is not null) return TypedResults.LocalRedirect(ConsoleAuth.SignInPage(returnUrl, "wrong"));
             return TypedResults.Json(GraphErrorBody.Of(GraphErrorCodes.InvalidAuthenticationToken, "Wrong user name or password."),
                 statusCode: StatusCodes.Status401Unauthorized);
         }
@@ -73,7 +84,7 @@ public static class SignInApi
             [new Claim(ClaimTypes.Name, account.UserName), new Claim(ClaimTypes.Role, account.Role.ToString()), new Claim(AdminAccounts.AccountClaim, account.Id.ToString())],
             CookieAuthenticationDefaults.AuthenticationScheme);
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
-        return TypedResults.NoContent();
+        return returnUrl is not null ? TypedResults.LocalRedirect(returnUrl) : TypedResults.NoContent();
     }
 
     private static async Task<Results<Created<object>, BadRequest<GraphErrorBody>>> CreateAsync(HttpContext http, AdminAccounts accounts)
