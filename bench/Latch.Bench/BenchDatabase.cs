@@ -5,6 +5,7 @@ using Latch.Data.Sqlite;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -15,30 +16,37 @@ internal sealed class BenchDatabase : IAsyncDisposable
 {
     private readonly Func<Task> _drop;
 
-    private BenchDatabase(Action<DbContextOptionsBuilder> configure, Func<Task> drop)
+    private BenchDatabase(Action<DbContextOptionsBuilder> configure, Func<Task> drop, bool pooled = false)
     {
         _drop = drop;
         var services = new ServiceCollection();
         services.AddLatchCore().AddLatchSqlite().AddLatchPostgres();
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
-        services.AddDbContext<LatchDbContext>(configure);
+        if (pooled) services.AddDbContextPool<LatchDbContext>(configure);
+        else services.AddDbContext<LatchDbContext>(configure);
         Services = services.BuildServiceProvider();
     }
 
     public ServiceProvider Services { get; }
 
     /// <param name="keepAt">Where to make a database that is kept afterwards; by default a temporary file, deleted.</param>
-    public static async Task<BenchDatabase> SqliteAsync(string? keepAt = null)
+    /// <param name="pooled">DbContext pooling (AddDbContextPool) instead of a new context per scope, for experiments.</param>
+    /// <param name="interceptors">Added after Latch's own, for experiments and measurements.</param>
+    public static async Task<BenchDatabase> SqliteAsync(string? keepAt = null, bool pooled = false, params IInterceptor[] interceptors)
     {
         var path = keepAt ?? Path.Combine(Path.GetTempPath(), $"latch-bench-{Guid.NewGuid():N}.db");
         var connectionString = SqliteStorage.ConnectionStringForFile(path);
-        var database = new BenchDatabase(options => options.UseLatchSqlite(connectionString), () =>
+        var database = new BenchDatabase(options =>
+        {
+            options.UseLatchSqlite(connectionString);
+            if (interceptors.Length > 0) options.AddInterceptors(interceptors);
+        }, () =>
         {
             SqliteConnection.ClearAllPools();
             if (keepAt is null)
                 foreach (var file in new[] { path, path + "-wal", path + "-shm" }) File.Delete(file);
             return Task.CompletedTask;
-        });
+        }, pooled);
         await database.MigrateAsync();
         return database;
     }

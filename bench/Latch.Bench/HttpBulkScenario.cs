@@ -63,7 +63,9 @@ internal static class HttpBulkScenario
         return results;
     }
 
-    private static Process Start(string serverDll, string dataDirectory, int port)
+    /// <param name="environment">Settings added to (or replacing) the defaults below.</param>
+    internal static Process Start(string serverDll, string dataDirectory, int port, IReadOnlyDictionary<string, string>? environment = null,
+        Action<string>? output = null)
     {
         var start = new ProcessStartInfo("dotnet", [serverDll, "--urls", $"http://127.0.0.1:{port}"])
         {
@@ -75,15 +77,16 @@ internal static class HttpBulkScenario
         start.Environment["LATCH_Demo"] = "false";
         start.Environment["LATCH_Auth__BootstrapToken"] = Token;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, line) => { if (line.Data is not null) output?.Invoke(line.Data); };
+        process.ErrorDataReceived += (_, line) => { if (line.Data is not null) output?.Invoke(line.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
     }
 
-    private static async Task WaitHealthyAsync(HttpClient client, Process server)
+    internal static async Task WaitHealthyAsync(HttpClient client, Process server)
     {
         for (var attempt = 0; attempt < 300; attempt++)
         {
@@ -100,7 +103,7 @@ internal static class HttpBulkScenario
         throw new TimeoutException("The server did not become healthy in 30 s.");
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

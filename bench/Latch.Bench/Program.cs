@@ -9,6 +9,27 @@ using Latch.Core.Devices;
 using Latch.Core.Rules;
 using Microsoft.Extensions.DependencyInjection;
 
+// The bare-Kestrel ceiling of the Apple MDM benchmark, started by it as a process of its own.
+if (args.Contains("--bare-kestrel"))
+{
+    await BareKestrel.RunAsync(args.Where(a => a != "--bare-kestrel").ToArray());
+    return;
+}
+
+// Apple MDM device traffic against the built server (dotnet build -c Release src/Latch.Server first). Usage (see BENCHMARKS.md):
+//   dotnet run -c Release --project bench/Latch.Bench -- --apple [--devices 1000,10000] [--runs 3] [--concurrency 64]
+//       [--warm-up 2] [--duration 10] [--enrol-parallelism 8] [--no-breakdown] [--snapshot DIR]
+if (args.Contains("--apple"))
+{
+    var serverDll = OptionText("--server-dll") ?? Path.GetFullPath(Path.Combine("src", "Latch.Server", "bin", "Release", "net10.0", "Latch.Server.dll"));
+    if (!File.Exists(serverDll)) throw new FileNotFoundException($"Build the server first: dotnet build -c Release src/Latch.Server ({serverDll} is missing).");
+    var lockCounts = (OptionText("--devices") ?? "1000,10000").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToList();
+    await AppleMdmScenario.RunAsync(new AppleBenchSettings(serverDll, lockCounts, Option("--runs", 3), Option("--concurrency", 64),
+        TimeSpan.FromSeconds(Option("--warm-up", 2)), TimeSpan.FromSeconds(Option("--duration", 10)), Option("--enrol-parallelism", 8),
+        Breakdown: !args.Contains("--no-breakdown"), Snapshot: OptionText("--snapshot") is { } snapshot ? Path.GetFullPath(snapshot) : null));
+    return;
+}
+
 // Bulk remote lock of N devices (action records + queued commands, committed) against one-by-one requests,
 // on SQLite and PostgreSQL, each run on a fresh database. Usage (see BENCHMARKS.md):
 //   dotnet run -c Release --project bench/Latch.Bench -- [--devices 100000] [--runs 5] [--one-by-one 2000]

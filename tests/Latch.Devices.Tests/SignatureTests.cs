@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using Latch.Devices.Apple;
 using Latch.Protocols.Apple;
 
@@ -36,5 +37,24 @@ public sealed class SignatureTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(response.Body.IsEmpty);
         Assert.True(run.Server.Reports[^1].Raw.Span.SequenceEqual(idle));
+    }
+
+    [Fact]
+    public async Task CreateSignature_SignedOnce_IsAcceptedEachTimeTheBodyIsSent()
+    {
+        await using var run = await Enrolled.StartAsync(AppleDeviceKind.IPhone);
+        var idle = run.Device.CreateIdleReport();
+        var signature = run.Device.CreateSignature(idle);
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Put, run.Device.Profile.ServerUrl) { Content = new ByteArrayContent(idle) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(CommandReport.ContentType);
+            request.Headers.TryAddWithoutValidation(SimulatedAppleDevice.SignatureHeaderName, signature);
+            using var response = await run.Server.Client.SendAsync(request, TestContext.Current.CancellationToken);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(SignatureVerdict.Valid, run.Server.Signatures[^1].Verdict);
+        }
     }
 }

@@ -40,8 +40,13 @@ public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, C
         return enrollment;
     }
 
+    // Every device request starts here: compiled once, so a request pays for the query, not for translating it.
+    private static readonly Func<LatchDbContext, string, CancellationToken, Task<AppleEnrollment?>> ByThumbprint =
+        EF.CompileAsyncQuery((LatchDbContext db, string thumbprint, CancellationToken _) =>
+            db.AppleEnrollments.AsNoTracking().FirstOrDefault(e => e.CertificateThumbprint == thumbprint));
+
     public Task<AppleEnrollment?> FindByCertificateAsync(string thumbprint, CancellationToken cancellationToken = default) =>
-        db.AppleEnrollments.AsNoTracking().FirstOrDefaultAsync(e => e.CertificateThumbprint == thumbprint, cancellationToken);
+        ByThumbprint(db, thumbprint, cancellationToken);
 
     /// <summary>
     /// Whether a message from this enrolment's identity may act for the UDID it names; null when it may, else why not.

@@ -328,6 +328,12 @@ public sealed partial class SimulatedAppleDevice : IDisposable
         new("UDID", new PlistString(Udid)),
     ]);
 
+    // The request header that carries a message's signature, and its value for a body as this device signs it,
+    // for load tools that sign their requests once and send them many times (bench/Latch.Bench).
+    public const string SignatureHeaderName = MdmSignature.HeaderName;
+
+    public string CreateSignature(ReadOnlySpan<byte> body) => MdmSignature.Create(body, Profile.Identity);
+
     public void Dispose()
     {
         Profile.Dispose();

@@ -21,7 +21,9 @@ public static class StorageServiceCollectionExtensions
             .ValidateDataAnnotations().ValidateOnStart();
 
         services.AddLatchSqlite().AddLatchPostgres();
-        services.AddDbContext<LatchDbContext>((provider, options) =>
+        // Pooled: a device check-in is a few short queries, and building a context per request (its services, its
+        // options, the connection string) cost more than the queries themselves. The options are built once.
+        services.AddDbContextPool<LatchDbContext>((provider, options) =>
         {
             var database = provider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             if (database.IsPostgres)
