@@ -34,11 +34,19 @@ if (args.Contains("--apple"))
 // on SQLite and PostgreSQL, each run on a fresh database. Usage (see BENCHMARKS.md):
 //   dotnet run -c Release --project bench/Latch.Bench -- [--devices 100000] [--runs 5] [--one-by-one 2000]
 //       [--sqlite] [--postgres "Host=...;Username=..."]   (default: SQLite, plus PostgreSQL when LATCH_BENCH_POSTGRES is set)
+//   ... -- --console [--devices 100000] [--baseline 1000] [--runs 20]   the console's device list page query
 var devices = Option("--devices", 100_000);
 var runs = Option("--runs", 5);
 var oneByOne = Option("--one-by-one", 2_000);
 var postgres = OptionText("--postgres") ?? Environment.GetEnvironmentVariable("LATCH_BENCH_POSTGRES");
 var onlyPostgres = args.Contains("--postgres") && !args.Contains("--sqlite");
+
+// The console's device list: one page of 100 rows over N devices, against a 1,000-device baseline (see BENCHMARKS.md).
+if (args.Contains("--console"))
+{
+    await ConsoleListScenario.RunAsync(devices, Option("--baseline", 1_000), Option("--runs", 20));
+    return;
+}
 
 // The admin API over HTTP against the built server (dotnet build -c Release src/Latch.Server first).
 if (args.Contains("--http"))
@@ -166,7 +174,17 @@ internal static class Fleet
 
     public static async Task<List<Guid>> SeedAsync(BenchDatabase database, int count)
     {
-        var devices = Enumerable.Range(0, count).Select(i => new Device
+        var devices = Devices(count);
+        await using var scope = database.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LatchDbContext>();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        await scope.ServiceProvider.GetRequiredService<BulkInsert>().InsertAsync(db, devices, CancellationToken.None);
+        await transaction.CommitAsync();
+        return devices.Select(d => d.Id).ToList();
+    }
+
+    public static List<Device> Devices(int count) =>
+        Enumerable.Range(0, count).Select(i => new Device
         {
             Name = $"Bench device {i}",
             Platform = Mix[i % Mix.Length].Platform,
@@ -175,11 +193,4 @@ internal static class Fleet
             PasscodeSet = true,
             HasUnlockToken = true,
         }).ToList();
-        await using var scope = database.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<LatchDbContext>();
-        await using var transaction = await db.Database.BeginTransactionAsync();
-        await scope.ServiceProvider.GetRequiredService<BulkInsert>().InsertAsync(db, devices, CancellationToken.None);
-        await transaction.CommitAsync();
-        return devices.Select(d => d.Id).ToList();
-    }
 }

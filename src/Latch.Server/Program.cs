@@ -14,6 +14,10 @@ using Latch.Server.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddEnvironmentVariables("LATCH_");
+// The console's CSS and scripts (Fluent UI's _content, blazor.web.js) from the build output in any environment, as
+// `dotnet bin/.../Latch.Server.dll` starts it; without this only Development (dotnet run) or a published folder has them.
+// A published folder has no static web assets manifest, so this does nothing there.
+builder.WebHost.UseStaticWebAssets();
 
 builder.Services.AddOptions<LatchOptions>().Bind(builder.Configuration).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddOptions<CommandQueueOptions>().Bind(builder.Configuration.GetSection(CommandQueueOptions.Section))

@@ -40,6 +40,12 @@ public sealed class ServerProcessTests
 
             Assert.True(status == HttpStatusCode.OK, $"no healthy answer; server said:\n{output}");
             Assert.True(File.Exists(Path.Combine(dataDirectory, "latch.db")));
+
+            // The console's script and styles come from the build output's static web assets, not only under dotnet run.
+            var signIn = await client.GetStringAsync("/login");
+            foreach (System.Text.RegularExpressions.Match asset in System.Text.RegularExpressions.Regex.Matches(signIn, "(?:src|href)=\"(_framework/[^\"]+|_content/[^\"]+)\""))
+                Assert.NotEmpty(await client.GetByteArrayAsync("/" + asset.Groups[1].Value));
+            Assert.Contains("_framework/blazor.web", signIn, StringComparison.Ordinal);
             lock (output)
             {
                 Assert.Contains("Demo fleet ready", output.ToString());

@@ -103,11 +103,14 @@ public sealed class DeviceListing(IServiceScopeFactory scopes)
 
         var text = search.Trim().ToLowerInvariant();
         // Lower-cased on both sides in SQL, so the search ignores case on SQLite and PostgreSQL alike (CA1862's
-        // StringComparison overload does not translate).
+        // StringComparison overload does not translate). The matching owners are one subquery over the users rather
+        // than a join tested per device: on 100,000 devices that halves the search (BENCHMARKS.md, console).
 #pragma warning disable CA1862
+        var owners = services.GetRequiredService<LatchDbContext>().Users
+            .Where(u => u.DisplayName.ToLower().Contains(text) || u.UserPrincipalName.ToLower().Contains(text))
+            .Select(u => (Guid?)u.Id);
         return devices.AsNoTracking().Where(d => d.Name.ToLower().Contains(text)
-                                                 || (d.Owner != null && (d.Owner.DisplayName.ToLower().Contains(text)
-                                                                         || d.Owner.UserPrincipalName.ToLower().Contains(text)))
+                                                 || owners.Contains(d.OwnerId)
                                                  || (d.SerialNumber != null && d.SerialNumber.ToLower().Contains(text)));
 #pragma warning restore CA1862
     }

@@ -168,13 +168,15 @@ public sealed class AppleMdmEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task NotNow_TheCommandIsOfferedAgainInTheNextSession_ThenDone()
     {
-        var phone = await _server.EnrolledDeviceAsync(AppleDeviceKind.IPhone);
+        // Sessions are driven by hand here: a push-woken session would race with the ones the test runs.
+        var phone = await _server.EnrolledDeviceAsync(AppleDeviceKind.IPhone, pushAnswer: FakeApnsAnswer.ServiceUnavailable);
         var deviceId = await _server.DeviceIdOfAsync(phone);
         phone.AnswerNotNow(1, type => type == "DeviceLock");
-
         Assert.Equal(HttpStatusCode.NoContent, (await PostAsync(deviceId, "remoteLock")).StatusCode);
-        // The push woke the device, which put the lock off; the action waits for the next session.
-        await WaitUntilAsync(() => phone.ReceivedCommands.Any(c => c.RequestType == "DeviceLock" && c.Answer == DeviceStatus.NotNow));
+
+        var putOff = await phone.RunSessionAsync();
+
+        Assert.Equal(DeviceStatus.NotNow, Assert.Single(putOff.Commands, c => c.RequestType == "DeviceLock").Answer);
         var waiting = await _server.DbAsync(db => db.DeviceActions.Where(a => a.DeviceId == deviceId && a.Action == RemoteAction.RemoteLock)
             .Select(a => a.State).SingleAsync());
         Assert.Equal(DeviceActionState.Pending, waiting);
@@ -217,9 +219,8 @@ public sealed class AppleMdmEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task ReEnrolment_DropsTheOldQueue_AndTheNewEnrolmentStartsClean()
     {
-        var first = await _server.EnrolledDeviceAsync(AppleDeviceKind.IPhone);
+        var first = await _server.EnrolledDeviceAsync(AppleDeviceKind.IPhone, pushAnswer: FakeApnsAnswer.ServiceUnavailable); // never woken
         var deviceId = await _server.DeviceIdOfAsync(first);
-        _server.Apns!.Answer(first.PushToken, FakeApnsAnswer.ServiceUnavailable); // the push never wakes it
 
         Assert.Equal(HttpStatusCode.NoContent, (await PostAsync(deviceId, "remoteLock")).StatusCode);
         // The same phone (same UDID) installs a new profile before it ever fetched the lock.
@@ -240,9 +241,8 @@ public sealed class AppleMdmEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task CheckOut_Unenrols_ClearsTheQueue_AndLaterActionsAreRefusedWithTheReason()
     {
-        var phone = await _server.EnrolledDeviceAsync(AppleDeviceKind.IPhone);
+        var phone = await _server.EnrolledDeviceAsync(AppleDeviceKind.IPhone, pushAnswer: FakeApnsAnswer.ServiceUnavailable);
         var deviceId = await _server.DeviceIdOfAsync(phone);
-        _server.Apns!.Answer(phone.PushToken, FakeApnsAnswer.ServiceUnavailable);
         await PostAsync(deviceId, "remoteLock");
 
         await phone.CheckOutAsync();
@@ -263,13 +263,14 @@ public sealed class AppleMdmEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task DeadPushToken_410_IsMarked_AndNoMorePushesGoToIt_TheDeviceStillGetsItsCommandByPolling()
     {
-        var phone = await _server.EnrolledDeviceAsync(AppleDeviceKind.IPhone);
+        // APNs says the token is dead from the first push on (the one after TokenUpdate).
+        var phone = await _server.EnrolledDeviceAsync(AppleDeviceKind.IPhone, pushAnswer: FakeApnsAnswer.Unregistered);
         var deviceId = await _server.DeviceIdOfAsync(phone);
-        _server.Apns!.Answer(phone.PushToken, FakeApnsAnswer.Unregistered);
+        await WaitUntilAsync(async () => await _server.DbAsync(db => db.AppleEnrollments.AnyAsync(e => e.DeviceId == deviceId && e.PushTokenInvalidAt != null)));
+        var pushes = _server.Apns!.PushesTo(phone.PushToken).Count;
+        Assert.True(pushes >= 1);
 
         await PostAsync(deviceId, "remoteLock");
-        await WaitUntilAsync(async () => await _server.DbAsync(db => db.AppleEnrollments.AnyAsync(e => e.DeviceId == deviceId && e.PushTokenInvalidAt != null)));
-        var pushes = _server.Apns.PushesTo(phone.PushToken).Count;
         await PostAsync(deviceId, "resetPasscode");
 
         Assert.Equal(pushes, _server.Apns.PushesTo(phone.PushToken).Count);

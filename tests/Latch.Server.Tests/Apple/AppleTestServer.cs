@@ -90,9 +90,15 @@ public sealed class AppleTestServer : IAsyncDisposable
     }
 
     /// <summary>A device that has sent Authenticate and TokenUpdate and run its first session (the fact queries).</summary>
-    public async Task<SimulatedAppleDevice> EnrolledDeviceAsync(AppleDeviceKind kind, string user = Ada, SimulatedAppleDeviceOptions? options = null)
+    /// <param name="pushAnswer">
+    /// How the fake APNs answers pushes to this device from the start (before its first TokenUpdate's push): a test that
+    /// drives the device's sessions itself passes a failure, so no push-woken session races with it.
+    /// </param>
+    public async Task<SimulatedAppleDevice> EnrolledDeviceAsync(AppleDeviceKind kind, string user = Ada, SimulatedAppleDeviceOptions? options = null,
+        FakeApnsAnswer? pushAnswer = null)
     {
         var device = await NewDeviceAsync(kind, user, options);
+        if (pushAnswer is not null) Apns!.Answer(device.PushToken, pushAnswer);
         await device.EnrollAsync();
         var session = await device.RunSessionAsync();
         Assert.True(session.Completed, session.Error?.ToString());
