@@ -47,19 +47,12 @@ public sealed class CommandQueue(LatchDbContext db, BulkInsert bulk, TimeProvide
     }
 
     /// <summary>Whether <see cref="NextAsync"/> could find a command now; a read only, for the common empty case.</summary>
-    public Task<bool> HasOpenAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default) =>
-        (newSession ? HasOpenForNewSession : HasOpenInSession)(db, deviceId, clock.GetUtcNow(), cancellationToken);
-
-    // Every device check-in asks this: compiled once, so a check-in pays for the query, not for translating it.
-    private static readonly Func<LatchDbContext, Guid, DateTimeOffset, CancellationToken, Task<bool>> HasOpenForNewSession =
-        EF.CompileAsyncQuery((LatchDbContext db, Guid deviceId, DateTimeOffset now, CancellationToken _) =>
-            db.Commands.Any(c => c.DeviceId == deviceId && c.ExpiresAt > now
-                                 && (c.Status == CommandStatus.Queued || c.Status == CommandStatus.Sent || c.Status == CommandStatus.NotNow)));
-
-    private static readonly Func<LatchDbContext, Guid, DateTimeOffset, CancellationToken, Task<bool>> HasOpenInSession =
-        EF.CompileAsyncQuery((LatchDbContext db, Guid deviceId, DateTimeOffset now, CancellationToken _) =>
-            db.Commands.Any(c => c.DeviceId == deviceId && c.ExpiresAt > now
-                                 && (c.Status == CommandStatus.Queued || c.Status == CommandStatus.Sent)));
+    public Task<bool> HasOpenAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        var eligible = newSession ? CommandStatuses.Open : [CommandStatus.Queued, CommandStatus.Sent];
+        return db.Commands.AnyAsync(c => c.DeviceId == deviceId && eligible.Contains(c.Status) && c.ExpiresAt > now, cancellationToken);
+    }
 
     /// <summary>
     /// The device's next command, by priority then age, marked sent. A sent command without a report is offered

@@ -40,13 +40,10 @@ public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, C
         return enrollment;
     }
 
-    // Every device request starts here: compiled once, so a request pays for the query, not for translating it.
-    private static readonly Func<LatchDbContext, string, CancellationToken, Task<AppleEnrollment?>> ByThumbprint =
-        EF.CompileAsyncQuery((LatchDbContext db, string thumbprint, CancellationToken _) =>
-            db.AppleEnrollments.AsNoTracking().FirstOrDefault(e => e.CertificateThumbprint == thumbprint));
-
+    // Not an EF compiled query: those keep one executor per query, which flips between models when one process
+    // (the test run) uses SQLite and PostgreSQL at once. EF's own query cache is keyed by model.
     public Task<AppleEnrollment?> FindByCertificateAsync(string thumbprint, CancellationToken cancellationToken = default) =>
-        ByThumbprint(db, thumbprint, cancellationToken);
+        db.AppleEnrollments.AsNoTracking().FirstOrDefaultAsync(e => e.CertificateThumbprint == thumbprint, cancellationToken);
 
     /// <summary>
     /// Whether a message from this enrolment's identity may act for the UDID it names; null when it may, else why not.
