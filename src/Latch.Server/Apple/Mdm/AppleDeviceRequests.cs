@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using Latch.Core.Audit;
 using Latch.Core.Data;
 using Latch.Core.Enrollment;
+using Latch.Protocols.Apple;
 using Latch.Server.Apple.Enrollment;
 using Microsoft.Extensions.Options;
 
@@ -9,6 +10,9 @@ namespace Latch.Server.Apple.Mdm;
 
 /// <summary>A device request whose body was read and whose signer is one of our enrolments.</summary>
 public sealed record AppleDeviceRequest(byte[] Body, AppleEnrollment Enrollment);
+
+/// <summary>The same, with its body decoded.</summary>
+public sealed record AppleDeviceRequest<T>(T Message, AppleEnrollment Enrollment);
 
 /// <summary>
 /// Reads a device's request and finds out who sent it: the identity certificate of an enrolment, presented as the
@@ -46,6 +50,23 @@ public sealed class AppleDeviceRequests(AppleEnrollments enrollments, LatchDbCon
             return (null, await RefuseAsync(http, StatusCodes.Status400BadRequest,
                 "The signing certificate is not the identity of any Latch enrolment.", thumbprint));
         return (new AppleDeviceRequest(body, enrollment), null);
+    }
+
+    /// <summary>The request with its body decoded, or the answer that refuses it (a malformed body is a 400 naming the problem).</summary>
+    public async Task<(AppleDeviceRequest<T>? Request, IResult? Refusal)> ReadAsync<T>(HttpContext http, string contentType,
+        Func<ReadOnlyMemory<byte>, T> decode, string what)
+    {
+        var (request, refusal) = await ReadAsync(http, contentType);
+        if (refusal is not null) return (null, refusal);
+        try
+        {
+            return (new AppleDeviceRequest<T>(decode(request!.Body), request.Enrollment), null);
+        }
+        catch (PlistFormatException exception)
+        {
+            return (null, await RefuseAsync(http, StatusCodes.Status400BadRequest, $"The {what} is not a valid message: {exception.Message}",
+                request!.Enrollment.CertificateThumbprint, request.Enrollment.DeviceId));
+        }
     }
 
     /// <summary>Answers 400 (or the given status) with the reason, logs it and records it in the audit trail.</summary>

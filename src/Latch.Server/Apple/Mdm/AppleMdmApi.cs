@@ -35,20 +35,9 @@ public static class AppleMdmApi
     private static async Task<IResult> CheckInAsync(HttpContext http, AppleDeviceRequests requests, AppleEnrollments enrollments,
         AppleWakeUp wakeUp, CheckInRecorder checkIns)
     {
-        var (request, refusal) = await requests.ReadAsync(http, CheckinMessage.ContentType);
+        var (request, refusal) = await requests.ReadAsync(http, CheckinMessage.ContentType, CheckinMessage.Decode, "check-in");
         if (refusal is not null) return refusal;
-        var (body, enrollment) = request!;
-
-        CheckinMessage message;
-        try
-        {
-            message = CheckinMessage.Decode(body);
-        }
-        catch (PlistFormatException exception)
-        {
-            return await requests.RefuseAsync(http, StatusCodes.Status400BadRequest, $"The check-in is not a valid message: {exception.Message}",
-                enrollment.CertificateThumbprint, enrollment.DeviceId);
-        }
+        var (message, enrollment) = request!;
 
         if (message is OtherCheckin && message.MessageType == "UserAuthenticate")
             return TypedResults.StatusCode(StatusCodes.Status410Gone); // Apple: 410 declines the user channel
@@ -84,20 +73,9 @@ public static class AppleMdmApi
     private static async Task<IResult> CommandAsync(HttpContext http, AppleDeviceRequests requests, AppleEnrollments enrollments,
         CommandQueue queue, WriteBatcher batcher, CheckInRecorder checkIns, ILogger<AppleDeviceRequests> logger)
     {
-        var (request, refusal) = await requests.ReadAsync(http, DeviceReport.ContentType);
+        var (request, refusal) = await requests.ReadAsync(http, DeviceReport.ContentType, DeviceReport.Decode, "command report");
         if (refusal is not null) return refusal;
-        var (body, enrollment) = request!;
-
-        DeviceReport report;
-        try
-        {
-            report = DeviceReport.Decode(body);
-        }
-        catch (PlistFormatException exception)
-        {
-            return await requests.RefuseAsync(http, StatusCodes.Status400BadRequest, $"The command report is not a valid message: {exception.Message}",
-                enrollment.CertificateThumbprint, enrollment.DeviceId);
-        }
+        var (report, enrollment) = request!;
         if (enrollments.Check(enrollment, report.UDID, isAuthenticate: false) is { } problem)
             return await requests.RefuseAsync(http, StatusCodes.Status400BadRequest, problem, enrollment.CertificateThumbprint, enrollment.DeviceId);
 
