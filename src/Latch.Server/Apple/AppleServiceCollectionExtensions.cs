@@ -14,6 +14,7 @@ public static class AppleServiceCollectionExtensions
         services.AddAppleEnrollment();
         services.AddApplePush(configuration);
         services.AddScoped<AppleEnrollmentProfiles>();
+        services.AddSingleton<MdmSignatureVerifier>();
         services.AddScoped<AppleDeviceRequests>();
         services.AddScoped<AppleWakeUp>();
         services.AddScoped<IDeviceWakeUp>(provider => provider.GetRequiredService<AppleWakeUp>());

@@ -38,9 +38,11 @@ public static class MdmSignature
         }
 
         var cms = new SignedCms(new ContentInfo(body.ToArray()), detached: true);
+        SignerInfoCollection signers;
         try
         {
             cms.Decode(encoded);
+            signers = cms.SignerInfos; // decoded only now: malformed signed attributes fail here
         }
         catch (CryptographicException)
         {
@@ -48,14 +50,24 @@ public static class MdmSignature
             return false;
         }
 
-        if (cms.SignerInfos.Count != 1)
+        if (signers.Count != 1)
         {
-            error = $"The {HeaderName} must have exactly one signer; it has {cms.SignerInfos.Count}.";
+            error = $"The {HeaderName} must have exactly one signer; it has {signers.Count}.";
             return false;
         }
 
-        var info = cms.SignerInfos[0];
-        if (info.Certificate is not { } certificate)
+        var info = signers[0];
+        X509Certificate2? certificate;
+        try
+        {
+            certificate = info.Certificate;
+        }
+        catch (CryptographicException)
+        {
+            error = $"The {HeaderName} carries a certificate that cannot be read.";
+            return false;
+        }
+        if (certificate is null)
         {
             error = $"The {HeaderName} does not include the signer's certificate.";
             return false;

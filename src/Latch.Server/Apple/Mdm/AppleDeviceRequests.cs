@@ -1,4 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
 using Latch.Core.Audit;
 using Latch.Core.Data;
 using Latch.Core.Enrollment;
@@ -19,8 +18,8 @@ public sealed record AppleDeviceRequest<T>(T Message, AppleEnrollment Enrollment
 /// TLS client certificate or in the <c>Mdm-Signature</c> header (a detached CMS signature of the body). Every refusal
 /// answers 400 — never 401, which can make a device drop its enrolment — and lands in the audit trail without secrets.
 /// </summary>
-public sealed class AppleDeviceRequests(AppleEnrollments enrollments, LatchDbContext db, IOptions<AppleOptions> options,
-    TimeProvider clock, ILogger<AppleDeviceRequests> logger)
+public sealed class AppleDeviceRequests(AppleEnrollments enrollments, MdmSignatureVerifier signatures, LatchDbContext db,
+    IOptions<AppleOptions> options, TimeProvider clock, ILogger<AppleDeviceRequests> logger)
 {
     /// <summary>The request, or the answer that refuses it.</summary>
     public async Task<(AppleDeviceRequest? Request, IResult? Refusal)> ReadAsync(HttpContext http, string contentType)
@@ -34,21 +33,26 @@ public sealed class AppleDeviceRequests(AppleEnrollments enrollments, LatchDbCon
             return (null, await RefuseAsync(http, StatusCodes.Status413PayloadTooLarge,
                 $"The message is larger than {options.Value.MaxMessageBytes} bytes.", null));
 
-        X509Certificate2? signer;
+        string thumbprint;
+        MdmSigner? signer = null;
         if (http.Connection.ClientCertificate is { } tlsCertificate)
         {
-            signer = tlsCertificate;
+            thumbprint = AppleCertificateAuthority.Sha256Thumbprint(tlsCertificate);
         }
-        else if (!MdmSignature.TryVerify(body, http.Request.Headers[MdmSignature.HeaderName].FirstOrDefault(), out signer, out var error))
+        else if (signatures.TryVerify(body, http.Request.Headers[MdmSignature.HeaderName].FirstOrDefault(), out signer, out var error))
+        {
+            thumbprint = signer.Thumbprint;
+        }
+        else
         {
             return (null, await RefuseAsync(http, StatusCodes.Status400BadRequest, $"The request is not signed by a device identity: {error}", null));
         }
 
-        var thumbprint = AppleCertificateAuthority.Sha256Thumbprint(signer!);
         var enrollment = await enrollments.FindByCertificateAsync(thumbprint, http.RequestAborted);
         if (enrollment is null)
             return (null, await RefuseAsync(http, StatusCodes.Status400BadRequest,
                 "The signing certificate is not the identity of any Latch enrolment.", thumbprint));
+        if (signer is not null) signatures.Keep(signer);
         return (new AppleDeviceRequest(body, enrollment), null);
     }
 
