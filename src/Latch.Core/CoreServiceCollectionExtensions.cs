@@ -18,6 +18,9 @@ public static class CoreServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<CommandQueueOptions>();
+        services.AddOptions<DatabaseWriters>();
+        services.AddSingleton<QuietDevices>();
+        services.AddSingleton<AppleEnrollmentCache>();
         services.AddSingleton<SecretProtector>();
         services.AddSingleton<BulkInsert>();
         services.AddSingleton<WriteBatcher>();

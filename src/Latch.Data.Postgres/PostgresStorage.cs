@@ -16,7 +16,8 @@ public static class PostgresStorage
     }
 
     public static DbContextOptionsBuilder UseLatchPostgres(this DbContextOptionsBuilder options, string connectionString) =>
-        options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsAssembly(typeof(PostgresStorage).Assembly.GetName().Name));
+        options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsAssembly(typeof(PostgresStorage).Assembly.GetName().Name))
+            .AddInterceptors(AfterCommitInterceptor.Instance);
 }
 
 /// <summary>Lets `dotnet ef migrations add` build the model; it does not connect.</summary>

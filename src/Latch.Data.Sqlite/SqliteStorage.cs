@@ -24,7 +24,7 @@ public static class SqliteStorage
         options
             .UseSqlite(WithDefaults(connectionString), sqlite => sqlite.MigrationsAssembly(typeof(SqliteStorage).Assembly.GetName().Name))
             .ReplaceService<IModelCustomizer, SqliteModelCustomizer>()
-            .AddInterceptors(SqlitePragmas.Instance);
+            .AddInterceptors(SqlitePragmas.Instance, AfterCommitInterceptor.Instance);
 
     /// <summary>A connection string for a database file, with foreign keys enforced.</summary>
     public static string ConnectionStringForFile(string path) => WithDefaults($"Data Source={path}");

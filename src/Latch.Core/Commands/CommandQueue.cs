@@ -9,7 +9,7 @@ namespace Latch.Core.Commands;
 /// tested on SQLite and PostgreSQL alike. State changes are conditional UPDATEs on the current status, so two
 /// server processes (or a replayed report) cannot move a command twice. Callers own the transaction.
 /// </summary>
-public sealed class CommandQueue(LatchDbContext db, BulkInsert bulk, TimeProvider clock, IOptions<CommandQueueOptions> options)
+public sealed class CommandQueue(LatchDbContext db, BulkInsert bulk, QuietDevices quiet, TimeProvider clock, IOptions<CommandQueueOptions> options)
 {
     private readonly TimeSpan _lifetime = options.Value.CommandLifetime;
 
@@ -36,6 +36,7 @@ public sealed class CommandQueue(LatchDbContext db, BulkInsert bulk, TimeProvide
     /// </summary>
     public async Task EnqueueAsync(IReadOnlyList<Command> commands, CancellationToken cancellationToken = default)
     {
+        db.AfterCommit(() => quiet.Forget(commands.Select(c => c.DeviceId)));
         if (db.Database.CurrentTransaction is not null)
         {
             await bulk.InsertAsync(db, commands, cancellationToken);
@@ -47,11 +48,15 @@ public sealed class CommandQueue(LatchDbContext db, BulkInsert bulk, TimeProvide
     }
 
     /// <summary>Whether <see cref="NextAsync"/> could find a command now; a read only, for the common empty case.</summary>
-    public Task<bool> HasOpenAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default)
+    public async Task<bool> HasOpenAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default)
     {
+        if (quiet.IsQuiet(deviceId)) return false;
+        var version = quiet.Version;
         var now = clock.GetUtcNow();
         var eligible = newSession ? CommandStatuses.Open : [CommandStatus.Queued, CommandStatus.Sent];
-        return db.Commands.AnyAsync(c => c.DeviceId == deviceId && eligible.Contains(c.Status) && c.ExpiresAt > now, cancellationToken);
+        var open = await db.Commands.AnyAsync(c => c.DeviceId == deviceId && eligible.Contains(c.Status) && c.ExpiresAt > now, cancellationToken);
+        if (!open && newSession) quiet.Remember(deviceId, version); // nothing open at all (a NotNow counts only in a new session)
+        return open;
     }
 
     /// <summary>

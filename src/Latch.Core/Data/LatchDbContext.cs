@@ -32,6 +32,21 @@ public sealed class LatchDbContext(DbContextOptions<LatchDbContext> options) : D
     public DbSet<AppleEnrollment> AppleEnrollments => Set<AppleEnrollment>();
     public DbSet<StoredSecret> StoredSecrets => Set<StoredSecret>();
 
+    private List<Action>? _afterCommit;
+
+    /// <summary>
+    /// Work to run once this context's coming writes are committed (see <see cref="AfterCommitInterceptor"/>): call it
+    /// before the writes, inside their transaction or right before a SaveChanges without one.
+    /// </summary>
+    public void AfterCommit(Action work) => (_afterCommit ??= []).Add(work);
+
+    internal void RunAfterCommit()
+    {
+        if (_afterCommit is not { Count: > 0 } pending) return;
+        _afterCommit = null;
+        foreach (var work in pending) work();
+    }
+
     /// <summary>Every action state change also lands in the audit trail, whichever service made it.</summary>
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {

@@ -15,7 +15,8 @@ namespace Latch.Core.Enrollment;
 /// checked that the request was signed by the enrolment's identity (<see cref="CheckAsync"/> says whether the
 /// message may touch it).
 /// </summary>
-public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, CommandQueue queue, SecretProtector secrets, TimeProvider clock)
+public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, CommandQueue queue, SecretProtector secrets, AppleEnrollmentCache cache,
+    TimeProvider clock)
 {
     /// <summary>What the server asks a newly enrolled device, so the rules decide on facts the device itself reported.</summary>
     public static readonly string[] InformationQueries =
@@ -30,6 +31,7 @@ public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, C
             Id = enrollmentId, UserId = userId, IssuedBy = issuedBy, IssuedAt = clock.GetUtcNow(), CertificateThumbprint = certificateThumbprint,
             CertificateNotAfter = certificateNotAfter, DeviceId = deviceId,
         };
+        db.AfterCommit(cache.Forget);
         db.AppleEnrollments.Add(enrollment);
         db.AuditEvents.Add(new AuditEvent
         {
@@ -40,10 +42,17 @@ public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, C
         return enrollment;
     }
 
-    // Not an EF compiled query: those keep one executor per query, which flips between models when one process
-    // (the test run) uses SQLite and PostgreSQL at once. EF's own query cache is keyed by model.
-    public Task<AppleEnrollment?> FindByCertificateAsync(string thumbprint, CancellationToken cancellationToken = default) =>
-        db.AppleEnrollments.AsNoTracking().FirstOrDefaultAsync(e => e.CertificateThumbprint == thumbprint, cancellationToken);
+    /// <summary>The enrolment whose identity has this certificate; remembered between requests where that is safe (<see cref="AppleEnrollmentCache"/>).</summary>
+    public async Task<AppleEnrollment?> FindByCertificateAsync(string thumbprint, CancellationToken cancellationToken = default)
+    {
+        if (cache.Find(thumbprint) is { } remembered) return remembered;
+        var generation = cache.Generation;
+        // Not an EF compiled query: those keep one executor per query, which flips between models when one process
+        // (the test run) uses SQLite and PostgreSQL at once. EF's own query cache is keyed by model.
+        var enrollment = await db.AppleEnrollments.AsNoTracking().FirstOrDefaultAsync(e => e.CertificateThumbprint == thumbprint, cancellationToken);
+        if (enrollment is not null) cache.Remember(enrollment, generation);
+        return enrollment;
+    }
 
     /// <summary>
     /// Whether a message from this enrolment's identity may act for the UDID it names; null when it may, else why not.
@@ -70,6 +79,7 @@ public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, C
     /// <summary><c>Authenticate</c>: binds the UDID, finds or creates the device, and starts a fresh queue if it enrolled before.</summary>
     public async Task<Device> AuthenticateAsync(Guid enrollmentId, Authenticate message, CancellationToken cancellationToken = default)
     {
+        db.AfterCommit(cache.Forget);
         var now = clock.GetUtcNow();
         var enrollment = await db.AppleEnrollments.FirstAsync(e => e.Id == enrollmentId, cancellationToken);
         var udid = message.UDID!;
@@ -143,6 +153,7 @@ public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, C
     /// </summary>
     public async Task<bool> TokenUpdateAsync(Guid enrollmentId, TokenUpdate message, CancellationToken cancellationToken = default)
     {
+        db.AfterCommit(cache.Forget);
         var now = clock.GetUtcNow();
         var enrollment = await db.AppleEnrollments.FirstAsync(e => e.Id == enrollmentId, cancellationToken);
         var device = await db.Devices.FirstAsync(d => d.Id == enrollment.DeviceId, cancellationToken);
@@ -178,6 +189,7 @@ public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, C
     /// <summary><c>CheckOut</c>: the profile was removed. The device leaves management; its queue is dropped.</summary>
     public async Task CheckOutAsync(Guid enrollmentId, CancellationToken cancellationToken = default)
     {
+        db.AfterCommit(cache.Forget);
         var now = clock.GetUtcNow();
         var enrollment = await db.AppleEnrollments.FirstAsync(e => e.Id == enrollmentId, cancellationToken);
         enrollment.State = AppleEnrollmentState.CheckedOut;

@@ -21,6 +21,9 @@ public static class StorageServiceCollectionExtensions
             .ValidateDataAnnotations().ValidateOnStart();
 
         services.AddLatchSqlite().AddLatchPostgres();
+        // One server per SQLite file: it may remember what it wrote. Several may share PostgreSQL: they read.
+        services.AddOptions<DatabaseWriters>().Configure<IOptions<DatabaseOptions>>((writers, database) =>
+            writers.OnlyThisProcess = !database.Value.IsPostgres);
         // Pooled: a device check-in is a few short queries, and building a context per request (its services, its
         // options, the connection string) cost more than the queries themselves. The options are built once.
         services.AddDbContextPool<LatchDbContext>((provider, options) =>

@@ -35,6 +35,9 @@ public sealed class LatchTestHost : IAsyncDisposable
 
     public FakeTimeProvider Clock { get; } = new(Start);
 
+    /// <summary>The services, for tests that need a scope of their own (e.g. to hold a transaction open).</summary>
+    public IServiceProvider Services => _services;
+
     /// <param name="commandLifetime">How long commands live (default one day).</param>
     /// <param name="extra">More services, e.g. an <see cref="IInterceptor"/> that makes a statement fail.</param>
     public static async Task<LatchTestHost> StartAsync(StorageBackend backend, TimeSpan? commandLifetime = null,
