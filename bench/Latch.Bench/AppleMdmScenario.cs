@@ -100,8 +100,11 @@ internal static class AppleMdmScenario
             var warmUpRequest = await QueueLockAsync(admin, warmUp);
             var warmUpSample = await RoundTripsAsync(serverUrl, warmUp, server, settings.Concurrency);
             Console.WriteLine($"Warm-up: {warmUp.Count} lock round trips (not timed), {warmUpSample.Failures} failures");
+            // A running server has seen its devices before; the first Idle of each device since the start is measured apart.
+            var firstContact = await IdleOncePerDeviceAsync(serverUrl, devices, server, settings.Concurrency);
+            Report("first Idle of every device since the server started (not in the runs)", firstContact, "request");
             var locks = new List<(int Devices, Guid RequestId)> { (warmUp.Count, warmUpRequest.RequestId) };
-            var samples = new List<Sample> { warmUpSample };
+            var samples = new List<Sample> { warmUpSample, firstContact };
 
             var runs = new List<AppleRun>();
             for (var run = 1; run <= settings.Runs; run++)
@@ -284,6 +287,35 @@ internal static class AppleMdmScenario
         Volatile.Write(ref stop, 1);
         await Task.WhenAll(workers);
         return Sample.Between(before, after, Interlocked.Read(ref ok) + failed, failed, firstFailure, TimeSpan.Zero);
+    }
+
+    // Each device sends one Idle; every answer must be 200 with an empty body.
+    private static async Task<Sample> IdleOncePerDeviceAsync(Uri url, List<BenchDevice> devices, Process target, int concurrency)
+    {
+        using var client = NewClient(concurrency);
+        long ok = 0, failed = 0, next = -1;
+        string? firstFailure = null;
+        var before = Meter.Read(0, target);
+        var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            long index;
+            while ((index = Interlocked.Increment(ref next)) < devices.Count)
+            {
+                var (status, answer, error) = await PutAsync(client, url, devices[(int)index].Idle);
+                if (status == HttpStatusCode.OK && answer.Length == 0)
+                {
+                    Interlocked.Increment(ref ok);
+                }
+                else
+                {
+                    Interlocked.Increment(ref failed);
+                    Interlocked.CompareExchange(ref firstFailure, $"first Idle: {Describe(status, answer, error)}", null);
+                }
+            }
+        })).ToList();
+        await Task.WhenAll(workers);
+        var after = Meter.Read(ok, target);
+        return Sample.Between(before, after, ok + failed, failed, firstFailure, TimeSpan.Zero);
     }
 
     // Each device once: Idle → DeviceLock → Acknowledged (signed now: it names the command) → 200 with an empty body.

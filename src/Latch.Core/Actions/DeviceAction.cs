@@ -35,6 +35,16 @@ public sealed class DeviceAction
 
     public List<DeviceActionTransition> Transitions { get; private init; } = [];
 
+    /// <summary>
+    /// A detached copy as it is now, without its transitions: what a write attaches, so that a write that is rolled back
+    /// and run again (a <see cref="Data.WriteBatcher"/> batch) starts from the state that was read, not a half-moved one.
+    /// </summary>
+    internal DeviceAction Copy() => new()
+    {
+        Id = Id, RequestId = RequestId, DeviceId = DeviceId, CommandId = CommandId, Action = Action, State = State, Reason = Reason,
+        RequestedBy = RequestedBy, RequestedAt = RequestedAt, LastUpdatedAt = LastUpdatedAt, ProtectedPasscode = ProtectedPasscode,
+    };
+
     internal static DeviceAction Queue(ActionRequest request, Guid deviceId, Guid commandId, string? protectedPasscode = null) =>
         New(request, deviceId, commandId, DeviceActionState.Pending, reason: null, protectedPasscode);
 

@@ -181,30 +181,59 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
     {
         // Most check-ins find nothing to do: answer those from one read, without taking a write transaction.
         if (!await queue.HasOpenAsync(deviceId, newSession, cancellationToken)) return null;
-        while (true)
+        while (await PlanNextCommandAsync(deviceId, newSession, cancellationToken) is { } plan)
+            if (await DeliverAsync(plan, cancellationToken) is { } command)
+                return command;
+        return null;
+    }
+
+    /// <summary>
+    /// Everything <see cref="NextCommandAsync"/> reads — the next command, its action, the rules' verdict on the device's
+    /// facts now — without writing: a device channel reads this in parallel with other requests and hands only the
+    /// writes (<see cref="DeliverAsync"/>) to the single writer. Null when nothing is queued.
+    /// </summary>
+    public async Task<PlannedDelivery?> PlanNextCommandAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default)
+    {
+        var command = await queue.PeekAsync(deviceId, newSession, cancellationToken);
+        if (command is null) return null;
+        var action = command.DeviceActionId is { } actionId
+            ? await db.DeviceActions.AsNoTracking().FirstOrDefaultAsync(a => a.Id == actionId, cancellationToken)
+            : null;
+        RuleVerdict? verdict = action is { State: DeviceActionState.Pending } ? await EvaluateAgainAsync(action, deviceId, cancellationToken) : null;
+        return new PlannedDelivery(command, action, verdict);
+    }
+
+    /// <summary>
+    /// Writes a planned delivery: the command claimed (sent) and its action active — or, when the rules now refuse
+    /// it, the action withdrawn. Returns the command to send, or null when there is none in this plan (withdrawn, or
+    /// another request moved the command since it was read): plan again then. The claim is a conditional UPDATE on
+    /// the command's state, and an action only changes together with its command, so a stale plan writes nothing.
+    /// </summary>
+    public async Task<Command?> DeliverAsync(PlannedDelivery plan, CancellationToken cancellationToken = default)
+    {
+        var (command, action, verdict) = plan;
+        var now = clock.GetUtcNow();
+        await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken);
+        if (verdict is { IsSupported: false } refused)
         {
-            await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken);
-            var command = await queue.NextAsync(deviceId, newSession, cancellationToken);
-            var action = command?.DeviceActionId is { } actionId
-                ? await db.DeviceActions.FirstOrDefaultAsync(a => a.Id == actionId, cancellationToken)
-                : null;
-            if (action is { State: DeviceActionState.Pending })
+            if (await queue.WithdrawAsync(command.Id, refused.Reason!, cancellationToken))
             {
-                var verdict = await EvaluateAgainAsync(action, deviceId, cancellationToken);
-                if (!verdict.IsSupported)
-                {
-                    action.Withdraw(verdict.Reason!, clock.GetUtcNow());
-                    await queue.WithdrawAsync(command!.Id, verdict.Reason!, cancellationToken);
-                    await db.SaveChangesAsync(cancellationToken);
-                    await transaction.CommitAsync(cancellationToken);
-                    continue;
-                }
-                action.MarkSent(clock.GetUtcNow());
+                var withdrawn = db.DeviceActions.Attach(action!.Copy()).Entity;
+                withdrawn.Withdraw(refused.Reason!, now);
                 await db.SaveChangesAsync(cancellationToken);
             }
             await transaction.CommitAsync(cancellationToken);
-            return command;
+            return null;
         }
+
+        if (await queue.ClaimAsync(command.Copy(), cancellationToken) is not { } claimed) return null;
+        if (action is { State: DeviceActionState.Pending })
+        {
+            db.DeviceActions.Attach(action.Copy()).Entity.MarkSent(now);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return claimed;
     }
 
     /// <summary>Records a device's report on one of its commands and moves the action to match. Idempotent.</summary>
@@ -212,12 +241,33 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
     public async Task<(ReportOutcome Outcome, Command? Command)> RecordReportAsync(Guid deviceId, Guid commandId, CommandReport report,
         CancellationToken cancellationToken = default)
     {
+        var plan = await PlanReportAsync(deviceId, commandId, cancellationToken);
+        return plan is null ? (ReportOutcome.UnknownCommand, null) : await ApplyReportAsync(plan, report, cancellationToken);
+    }
+
+    /// <summary>
+    /// What <see cref="RecordReportAsync"/> reads — the command, if it is this device's, and its action — without
+    /// writing (see <see cref="PlanNextCommandAsync"/>). Null when the command is not this device's.
+    /// </summary>
+    public async Task<PlannedReport?> PlanReportAsync(Guid deviceId, Guid commandId, CancellationToken cancellationToken = default)
+    {
+        var command = await queue.FindAsync(deviceId, commandId, cancellationToken);
+        if (command is null) return null;
+        var action = command.DeviceActionId is { } actionId
+            ? await db.DeviceActions.AsNoTracking().FirstOrDefaultAsync(a => a.Id == actionId, cancellationToken)
+            : null;
+        return new PlannedReport(command, action);
+    }
+
+    /// <summary>Writes a planned report: the command's new state (conditional, so a replay changes nothing) and its action's.</summary>
+    public async Task<(ReportOutcome Outcome, Command Command)> ApplyReportAsync(PlannedReport plan, CommandReport report,
+        CancellationToken cancellationToken = default)
+    {
         await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken);
-        var (outcome, command) = await queue.ReportAsync(deviceId, commandId, report, cancellationToken);
-        if (outcome == ReportOutcome.Recorded && command!.DeviceActionId is { } actionId
-            && await db.DeviceActions.FirstOrDefaultAsync(a => a.Id == actionId, cancellationToken) is { } action
-            && !action.State.IsFinal())
+        var (outcome, command) = await queue.RecordAsync(plan.Command.Copy(), report, cancellationToken);
+        if (outcome == ReportOutcome.Recorded && plan.Action is { } read && !read.State.IsFinal())
         {
+            var action = db.DeviceActions.Attach(read.Copy()).Entity;
             var now = clock.GetUtcNow();
             switch (report.Kind)
             {
@@ -389,3 +439,10 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
         _ => throw new ArgumentOutOfRangeException(nameof(action)),
     };
 }
+
+/// <summary>What delivering a device's next command will write, as read beforehand (<see cref="DeviceActions.PlanNextCommandAsync"/>).</summary>
+/// <param name="Verdict">The rules' verdict at delivery, for an action still pending; null otherwise.</param>
+public sealed record PlannedDelivery(Command Command, DeviceAction? Action, RuleVerdict? Verdict);
+
+/// <summary>A device's report about to be recorded, as read beforehand (<see cref="DeviceActions.PlanReportAsync"/>).</summary>
+public sealed record PlannedReport(Command Command, DeviceAction? Action);

@@ -32,6 +32,9 @@ public sealed class Command
 
     /// <summary>The device's error, or why the command was dropped.</summary>
     public string? Error { get; internal set; }
+
+    /// <summary>A copy as it is now (a write changes its copy, and a plan stays as it was read).</summary>
+    internal Command Copy() => (Command)MemberwiseClone();
 }
 
 public static class CommandTypes

@@ -66,29 +66,41 @@ public sealed class CommandQueue(LatchDbContext db, BulkInsert bulk, QuietDevice
     /// </summary>
     public async Task<Command?> NextAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default)
     {
+        while (await PeekAsync(deviceId, newSession, cancellationToken) is { } next)
+            if (await ClaimAsync(next, cancellationToken) is { } claimed)
+                return claimed;
+        return null; // (a command another request moved first is looked for again)
+    }
+
+    /// <summary>The command <see cref="NextAsync"/> would hand out now, read without a write (claim it with <see cref="ClaimAsync"/>).</summary>
+    public Task<Command?> PeekAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default)
+    {
         var now = clock.GetUtcNow();
         var eligible = newSession ? CommandStatuses.Open : [CommandStatus.Queued, CommandStatus.Sent];
-        while (true)
-        {
-            var next = await db.Commands.AsNoTracking()
-                .Where(c => c.DeviceId == deviceId && eligible.Contains(c.Status) && c.ExpiresAt > now)
-                .OrderBy(c => c.Priority).ThenBy(c => c.EnqueuedAt).ThenBy(c => c.Id)
-                .FirstOrDefaultAsync(cancellationToken);
-            if (next is null) return null;
+        return db.Commands.AsNoTracking()
+            .Where(c => c.DeviceId == deviceId && eligible.Contains(c.Status) && c.ExpiresAt > now)
+            .OrderBy(c => c.Priority).ThenBy(c => c.EnqueuedAt).ThenBy(c => c.Id)
+            .FirstOrDefaultAsync(cancellationToken);
+    }
 
-            var claimed = await db.Commands
-                .Where(c => c.Id == next.Id && c.Status == next.Status && c.DeliveryCount == next.DeliveryCount)
-                .ExecuteUpdateAsync(set => set
-                    .SetProperty(c => c.Status, CommandStatus.Sent)
-                    .SetProperty(c => c.DeliveryCount, next.DeliveryCount + 1)
-                    .SetProperty(c => c.LastSentAt, now), cancellationToken);
-            if (claimed == 0) continue; // another request moved it first: look again
-
-            next.Status = CommandStatus.Sent;
-            next.DeliveryCount++;
-            next.LastSentAt = now;
-            return next;
-        }
+    /// <summary>
+    /// Marks a command read by <see cref="PeekAsync"/> as sent — unless another request moved it since, which the
+    /// conditional UPDATE sees: null then, and the caller looks again. Returns the command as sent.
+    /// </summary>
+    public async Task<Command?> ClaimAsync(Command seen, CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        var claimed = await db.Commands
+            .Where(c => c.Id == seen.Id && c.Status == seen.Status && c.DeliveryCount == seen.DeliveryCount)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(c => c.Status, CommandStatus.Sent)
+                .SetProperty(c => c.DeliveryCount, seen.DeliveryCount + 1)
+                .SetProperty(c => c.LastSentAt, now), cancellationToken);
+        if (claimed == 0) return null;
+        seen.Status = CommandStatus.Sent;
+        seen.DeliveryCount++;
+        seen.LastSentAt = now;
+        return seen;
     }
 
     /// <summary>
@@ -98,9 +110,24 @@ public sealed class CommandQueue(LatchDbContext db, BulkInsert bulk, QuietDevice
     public async Task<(ReportOutcome Outcome, Command? Command)> ReportAsync(
         Guid deviceId, Guid commandId, CommandReport report, CancellationToken cancellationToken = default)
     {
-        var command = await db.Commands.AsNoTracking().FirstOrDefaultAsync(c => c.Id == commandId, cancellationToken);
-        if (command is null || command.DeviceId != deviceId) return (ReportOutcome.UnknownCommand, null);
+        var command = await FindAsync(deviceId, commandId, cancellationToken);
+        return command is null ? (ReportOutcome.UnknownCommand, null) : await RecordAsync(command, report, cancellationToken);
+    }
 
+    /// <summary>One of the device's commands as it is now; null when there is no such command or it is another device's.</summary>
+    public async Task<Command?> FindAsync(Guid deviceId, Guid commandId, CancellationToken cancellationToken = default)
+    {
+        var command = await db.Commands.AsNoTracking().FirstOrDefaultAsync(c => c.Id == commandId, cancellationToken);
+        return command?.DeviceId == deviceId ? command : null;
+    }
+
+    /// <summary>
+    /// Records a report on a command read earlier (<see cref="FindAsync"/>). The UPDATE is conditional on the command
+    /// still being open, so a report that raced with another (or with an expiry) is <see cref="ReportOutcome.AlreadyRecorded"/>.
+    /// </summary>
+    public async Task<(ReportOutcome Outcome, Command Command)> RecordAsync(Command command, CommandReport report,
+        CancellationToken cancellationToken = default)
+    {
         var now = clock.GetUtcNow();
         var (status, finished) = report.Kind switch
         {
@@ -113,6 +140,7 @@ public sealed class CommandQueue(LatchDbContext db, BulkInsert bulk, QuietDevice
         CommandStatus[] from = report.Kind == CommandReportKind.NotNow ? [CommandStatus.Sent] : CommandStatuses.Open;
         var error = report.Kind == CommandReportKind.Error ? Truncate(report.Error ?? "The device reported an error.") : null;
 
+        var commandId = command.Id;
         var changed = await db.Commands
             .Where(c => c.Id == commandId && from.Contains(c.Status))
             .ExecuteUpdateAsync(set => set

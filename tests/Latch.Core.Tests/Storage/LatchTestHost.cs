@@ -114,6 +114,7 @@ public sealed class LatchTestHost : IAsyncDisposable
     {
         var services = new ServiceCollection();
         services.AddSingleton<TimeProvider>(Clock);
+        services.AddLogging();
         services.AddLatchCore().AddLatchSqlite().AddLatchPostgres();
         services.Configure<CommandQueueOptions>(options => options.CommandLifetime = _commandLifetime);
         services.AddDataProtection().UseEphemeralDataProtectionProvider();

@@ -7,7 +7,11 @@ using System.Security.Cryptography.X509Certificates;
 namespace Latch.Server.Apple.Enrollment;
 
 /// <summary>Who signed a device request: the signer certificate's DER bytes and its SHA-256 thumbprint.</summary>
-public sealed record MdmSigner(byte[] Certificate, string Thumbprint);
+public sealed record MdmSigner(byte[] Certificate, string Thumbprint)
+{
+    // The public key as this request imported it, for MdmSignatureVerifier.Keep (null when it came from the cache).
+    internal AsymmetricAlgorithm? ImportedKey { get; init; }
+}
 
 /// <summary>
 /// Checks <c>Mdm-Signature</c> headers on every device request, fast. <see cref="MdmSignature.TryVerify"/> (SignedCms)
@@ -72,17 +76,18 @@ public sealed class MdmSignatureVerifier
         {
             key ??= ImportKey(parsed.Certificate);
             // Only an accepted signature is decided here; anything refused is judged again by SignedCms, which also names the problem.
-            if (key is null || !Matches(body, parsed, key)) return TryVerifyWithSignedCms(body, headerValue, out signer, out error);
+            if (key is null || !Matches(body, parsed, key))
+            {
+                if (!kept) key?.Dispose();
+                return TryVerifyWithSignedCms(body, headerValue, out signer, out error);
+            }
         }
         catch (Exception exception) when (exception is AsnContentException or CryptographicException)
         {
+            if (!kept) key?.Dispose();
             return TryVerifyWithSignedCms(body, headerValue, out signer, out error);
         }
-        finally
-        {
-            if (!kept) key?.Dispose();
-        }
-        signer = new MdmSigner(parsed.Certificate.ToArray(), thumbprint);
+        signer = new MdmSigner(parsed.Certificate.ToArray(), thumbprint) { ImportedKey = kept ? null : key };
         error = null;
         return true;
     }
@@ -97,7 +102,7 @@ public sealed class MdmSignatureVerifier
         if (_keys.Count >= MaxKeys) _keys.Clear();
         try
         {
-            if (ImportKey(signer.Certificate) is { } key && !_keys.TryAdd(signer.Thumbprint, key)) key.Dispose();
+            if ((signer.ImportedKey ?? ImportKey(signer.Certificate)) is { } key && !_keys.TryAdd(signer.Thumbprint, key)) key.Dispose();
         }
         catch (Exception exception) when (exception is AsnContentException or CryptographicException)
         {

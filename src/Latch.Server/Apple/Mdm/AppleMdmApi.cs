@@ -71,7 +71,7 @@ public static class AppleMdmApi
     }
 
     private static async Task<IResult> CommandAsync(HttpContext http, AppleDeviceRequests requests, AppleEnrollments enrollments,
-        CommandQueue queue, WriteBatcher batcher, CheckInRecorder checkIns, ILogger<AppleDeviceRequests> logger)
+        CommandQueue queue, DeviceActions actions, WriteBatcher batcher, CheckInRecorder checkIns, ILogger<AppleDeviceRequests> logger)
     {
         var (request, refusal) = await requests.ReadAsync(http, DeviceReport.ContentType, DeviceReport.Decode, "command report");
         if (refusal is not null) return refusal;
@@ -82,55 +82,58 @@ public static class AppleMdmApi
         var deviceId = enrollment.DeviceId!.Value;
         checkIns.Record(deviceId);
         // Idle starts a session (a command the device put off with NotNow is offered again). Most find nothing to do:
-        // that is answered from one read, without a write or a place in a commit batch.
+        // that is answered from memory or one read, without a write or a place in a commit batch.
         var idle = report.Status == DeviceStatus.Idle;
         if (idle && !await queue.HasOpenAsync(deviceId, newSession: true, http.RequestAborted))
             return TypedResults.Ok();
-        var commandId = Guid.Empty;
-        if (!idle && !Guid.TryParse(report.CommandUUID, out commandId))
-            return await requests.RefuseAsync(http, StatusCodes.Status400BadRequest,
-                $"CommandUUID '{report.CommandUUID}' is not one of this device's commands.", enrollment.CertificateThumbprint, deviceId);
 
-        // The report and the hand-out of the next command commit together, in a batch with other devices' requests.
-        var step = await batcher.RunAsync((services, cancellationToken) =>
-            AdvanceAsync(services, deviceId, idle ? null : new Reported(commandId, ToCoreReport(report), report), logger, cancellationToken),
-            http.RequestAborted);
-        if (step.Outcome == ReportOutcome.UnknownCommand)
-            return await requests.RefuseAsync(http, StatusCodes.Status400BadRequest,
-                $"CommandUUID '{report.CommandUUID}' is not one of this device's commands.", enrollment.CertificateThumbprint, deviceId);
-
-        while (step.Next is { } next)
+        // Reads happen here, beside other requests; only the writes wait for the single writer, batched with other
+        // devices' writes in one commit (WriteBatcher), and the answer goes out after that commit.
+        if (!idle)
         {
+            var planned = Guid.TryParse(report.CommandUUID, out var commandId)
+                ? await actions.PlanReportAsync(deviceId, commandId, http.RequestAborted)
+                : null;
+            if (planned is null)
+                return await requests.RefuseAsync(http, StatusCodes.Status400BadRequest,
+                    $"CommandUUID '{report.CommandUUID}' is not one of this device's commands.", enrollment.CertificateThumbprint, deviceId);
+            var recorded = ToCoreReport(report);
+            await batcher.RunAsync((services, cancellationToken) => RecordAsync(services, deviceId, planned, recorded, report, logger, cancellationToken),
+                http.RequestAborted);
+        }
+
+        for (var attempt = 0; attempt < MaxDeliveryAttempts; attempt++)
+        {
+            var plan = await actions.PlanNextCommandAsync(deviceId, newSession: idle, http.RequestAborted);
+            if (plan is null) break;
+            var next = await batcher.RunAsync((services, cancellationToken) =>
+                services.GetRequiredService<DeviceActions>().DeliverAsync(plan, cancellationToken), http.RequestAborted);
+            if (next is null) continue; // withdrawn by the rules, or moved by another request: look again
+
             if (AppleCommands.ToAppleCommand(next, enrollment, enrollments) is { } mdmCommand)
                 return TypedResults.Bytes(mdmCommand.Encode(), "application/xml");
 
             // Nothing an Apple device can run (or a ClearPasscode without an unlock token): fail it and look further.
-            var failure = new Reported(next.Id, CoreReport.Failed(AppleCommands.WhyNot(next)), Answer: null);
-            step = await batcher.RunAsync((services, cancellationToken) => AdvanceAsync(services, deviceId, failure, logger, cancellationToken),
-                http.RequestAborted);
+            var failed = await actions.PlanReportAsync(deviceId, next.Id, http.RequestAborted);
+            var why = CoreReport.Failed(AppleCommands.WhyNot(next));
+            if (failed is not null)
+                await batcher.RunAsync((services, cancellationToken) => services.GetRequiredService<DeviceActions>().ApplyReportAsync(failed, why, cancellationToken),
+                    http.RequestAborted);
         }
         return TypedResults.Ok(); // 200 with a zero-length body: nothing to do
     }
 
-    private sealed record Step(ReportOutcome? Outcome, Command? Next);
+    // A device's queue that keeps moving under it (other requests of the same device) is left for its next check-in.
+    private const int MaxDeliveryAttempts = 20;
 
-    /// <summary>What to record about a command; <paramref name="Answer"/> is the device's report when it carries query answers.</summary>
-    private sealed record Reported(Guid CommandId, CoreReport Report, DeviceReport? Answer);
-
-    // One device's report (none for Idle) and its next command, inside the batch's transaction.
-    private static async Task<Step> AdvanceAsync(IServiceProvider services, Guid deviceId, Reported? reported,
-        ILogger logger, CancellationToken cancellationToken)
+    // The device's report, inside the batch's transaction, with the facts a query's answer carries.
+    private static async Task<ReportOutcome> RecordAsync(IServiceProvider services, Guid deviceId, PlannedReport planned, CoreReport recorded,
+        DeviceReport answer, ILogger logger, CancellationToken cancellationToken)
     {
-        var actions = services.GetRequiredService<DeviceActions>();
-        ReportOutcome? outcome = null;
-        if (reported is not null)
-        {
-            (outcome, var command) = await actions.RecordReportAsync(deviceId, reported.CommandId, reported.Report, cancellationToken);
-            if (outcome == ReportOutcome.UnknownCommand) return new Step(outcome, null);
-            if (outcome == ReportOutcome.Recorded && reported.Answer is { Status: DeviceStatus.Acknowledged } answer)
-                await RecordAnswerAsync(services.GetRequiredService<AppleEnrollments>(), deviceId, command!, answer, logger, cancellationToken);
-        }
-        return new Step(outcome, await actions.NextCommandAsync(deviceId, newSession: reported is null, cancellationToken));
+        var (outcome, command) = await services.GetRequiredService<DeviceActions>().ApplyReportAsync(planned, recorded, cancellationToken);
+        if (outcome == ReportOutcome.Recorded && answer.Status == DeviceStatus.Acknowledged)
+            await RecordAnswerAsync(services.GetRequiredService<AppleEnrollments>(), deviceId, command, answer, logger, cancellationToken);
+        return outcome;
     }
 
     private static CoreReport ToCoreReport(DeviceReport report) => report.Status switch

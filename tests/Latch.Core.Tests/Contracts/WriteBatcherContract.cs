@@ -1,0 +1,148 @@
+using Latch.Core.Actions;
+using Latch.Core.Commands;
+using Latch.Core.Data;
+using Latch.Core.Devices;
+using Latch.Core.Rules;
+using Latch.Core.Tests.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Latch.Core.Tests.Contracts;
+
+/// <summary>
+/// Group commit as the device channels use it: deliveries and reports planned by reads outside the writer, written by
+/// <see cref="WriteBatcher"/> in shared transactions. A failing operation must not take the others' writes with it,
+/// and a planned write must still land when its batch is rolled back and it runs again alone.
+/// </summary>
+public abstract class WriteBatcherContract(StorageBackend backend) : IAsyncLifetime
+{
+    private const string Admin = "admin@test.example";
+    private LatchTestHost _host = null!;
+
+    public async ValueTask InitializeAsync() => _host = await LatchTestHost.StartAsync(backend);
+
+    public async ValueTask DisposeAsync() => await _host.DisposeAsync();
+
+    private WriteBatcher Batcher => _host.Services.GetRequiredService<WriteBatcher>();
+
+    private async Task<List<Guid>> DevicesWithALockAsync(int count)
+    {
+        var devices = await _host.AddDevicesAsync(count);
+        await _host.With<DeviceActions, BulkActionOutcome>(actions =>
+            actions.RequestAsync(new ActionRequestInput(RemoteAction.RemoteLock, devices, Admin)));
+        return devices;
+    }
+
+    private Task<PlannedDelivery?> PlanAsync(Guid device) =>
+        _host.With<DeviceActions, PlannedDelivery?>(actions => actions.PlanNextCommandAsync(device, newSession: true));
+
+    // Keeps the batcher busy so that what is queued meanwhile lands in one batch.
+    private (Task Blocker, TaskCompletionSource Release) HoldTheWriter()
+    {
+        var release = new TaskCompletionSource();
+        var blocker = Batcher.RunAsync(async (_, _) =>
+        {
+            await release.Task;
+            return 0;
+        });
+        return (blocker, release);
+    }
+
+    [Fact]
+    public async Task PlannedDeliveriesInOneBatch_AreAllWritten()
+    {
+        var devices = await DevicesWithALockAsync(5);
+        var plans = new List<PlannedDelivery>();
+        foreach (var device in devices) plans.Add((await PlanAsync(device))!);
+
+        var (blocker, release) = HoldTheWriter();
+        var deliveries = plans.Select(plan => Batcher.RunAsync((services, token) =>
+            services.GetRequiredService<DeviceActions>().DeliverAsync(plan, token))).ToList();
+        release.SetResult();
+        await blocker;
+        var sent = await Task.WhenAll(deliveries);
+
+        Assert.All(sent, command => Assert.Equal(CommandStatus.Sent, command!.Status));
+        await using var db = _host.Db();
+        Assert.Equal(5, await db.DeviceActions.CountAsync(a => devices.Contains(a.DeviceId) && a.State == DeviceActionState.Active));
+        Assert.Equal(5, await db.Commands.CountAsync(c => devices.Contains(c.DeviceId) && c.Status == CommandStatus.Sent && c.DeliveryCount == 1));
+    }
+
+    [Fact]
+    public async Task FailingOperation_RollsItsBatchBack_TheOthersRunAgainAlone_AndTheirPlannedWritesLand()
+    {
+        var devices = await DevicesWithALockAsync(2);
+        var first = (await PlanAsync(devices[0]))!;
+        var second = (await PlanAsync(devices[1]))!;
+
+        var (blocker, release) = HoldTheWriter();
+        var delivered = Batcher.RunAsync((services, token) => services.GetRequiredService<DeviceActions>().DeliverAsync(first, token));
+        var failing = Batcher.RunAsync<int>((_, _) => throw new InvalidOperationException("this operation fails"));
+        var deliveredToo = Batcher.RunAsync((services, token) => services.GetRequiredService<DeviceActions>().DeliverAsync(second, token));
+        release.SetResult();
+        await blocker;
+
+        // The batch ran the first delivery (its action moved in memory), then failed and was rolled back; run again alone,
+        // each delivery must start from what was read, not from the rolled-back attempt.
+        Assert.NotNull(await delivered);
+        Assert.NotNull(await deliveredToo);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => failing);
+        Assert.Equal("this operation fails", error.Message);
+
+        await using var db = _host.Db();
+        var actions = await db.DeviceActions.Include(a => a.Transitions).Where(a => devices.Contains(a.DeviceId)).ToListAsync();
+        Assert.All(actions, action =>
+        {
+            Assert.Equal(DeviceActionState.Active, action.State);
+            Assert.Single(action.Transitions, t => t.To == DeviceActionState.Active);
+        });
+        Assert.Equal(2, await db.Commands.CountAsync(c => devices.Contains(c.DeviceId) && c.Status == CommandStatus.Sent && c.DeliveryCount == 1));
+    }
+
+    [Fact]
+    public async Task StalePlan_WritesNothing_AndPlanningAgainFindsTheCommandAsItIsNow()
+    {
+        var device = (await DevicesWithALockAsync(1))[0];
+        var stale = (await PlanAsync(device))!;
+        var current = (await PlanAsync(device))!;
+        Assert.NotNull(await _host.With<DeviceActions, Command?>(actions => actions.DeliverAsync(current)));
+
+        // Another request delivered it first: the stale plan's conditional claim changes nothing.
+        Assert.Null(await _host.With<DeviceActions, Command?>(actions => actions.DeliverAsync(stale)));
+
+        await using var db = _host.Db();
+        var command = await db.Commands.SingleAsync(c => c.DeviceId == device);
+        Assert.Equal(1, command.DeliveryCount);
+        var action = await db.DeviceActions.Include(a => a.Transitions).SingleAsync(a => a.DeviceId == device);
+        Assert.Single(action.Transitions, t => t.To == DeviceActionState.Active);
+        var again = (await PlanAsync(device))!; // a sent command without a report is offered again
+        Assert.Equal(CommandStatus.Sent, again.Command.Status);
+        Assert.Equal(DeviceActionState.Active, again.Action!.State);
+    }
+
+    [Fact]
+    public async Task ReplayedReportPlannedTwice_IsRecordedOnce()
+    {
+        var device = (await DevicesWithALockAsync(1))[0];
+        var command = (await _host.With<DeviceActions, Command?>(actions => actions.NextCommandAsync(device, newSession: true)))!;
+        var plannedTwice = new List<PlannedReport>();
+        for (var i = 0; i < 2; i++)
+            plannedTwice.Add((await _host.With<DeviceActions, PlannedReport?>(actions => actions.PlanReportAsync(device, command.Id)))!);
+
+        var (blocker, release) = HoldTheWriter();
+        var outcomes = plannedTwice.Select(plan => Batcher.RunAsync(async (services, token) =>
+            (await services.GetRequiredService<DeviceActions>().ApplyReportAsync(plan, CommandReport.Acknowledged, token)).Outcome)).ToList();
+        release.SetResult();
+        await blocker;
+
+        Assert.Equal([ReportOutcome.Recorded, ReportOutcome.AlreadyRecorded], await Task.WhenAll(outcomes));
+        await using var db = _host.Db();
+        var action = await db.DeviceActions.Include(a => a.Transitions).SingleAsync(a => a.DeviceId == device);
+        Assert.Equal(DeviceActionState.Done, action.State);
+        Assert.Single(action.Transitions, t => t.To == DeviceActionState.Done);
+    }
+}
+
+public sealed class WriteBatcherOnSqlite() : WriteBatcherContract(SqliteBackend.Instance);
+
+public sealed class WriteBatcherOnPostgres() : WriteBatcherContract(PostgresBackend.Instance);
