@@ -192,16 +192,25 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
     /// facts now — without writing: a device channel reads this in parallel with other requests and hands only the
     /// writes (<see cref="DeliverAsync"/>) to the single writer. Null when nothing is queued.
     /// </summary>
-    public async Task<PlannedDelivery?> PlanNextCommandAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default)
-    {
-        var command = await queue.PeekAsync(deviceId, newSession, cancellationToken);
-        if (command is null) return null;
-        var action = command.DeviceActionId is { } actionId
-            ? await db.DeviceActions.AsNoTracking().FirstOrDefaultAsync(a => a.Id == actionId, cancellationToken)
-            : null;
-        RuleVerdict? verdict = action is { State: DeviceActionState.Pending } ? await EvaluateAgainAsync(action, deviceId, cancellationToken) : null;
-        return new PlannedDelivery(command, action, verdict);
-    }
+    public Task<PlannedDelivery?> PlanNextCommandAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default) =>
+        queue.ReadUnlessQuietAsync(deviceId, newSession, async () =>
+        {
+            // One statement: the command, its action, the device's facts and whether the request confirmed a lost device.
+            var next = await (
+                    from command in queue.InOrder(deviceId, newSession)
+                    join device in db.Devices.AsNoTracking() on command.DeviceId equals device.Id
+                    join action in db.DeviceActions.AsNoTracking() on command.DeviceActionId equals action.Id into actions
+                    from action in actions.DefaultIfEmpty()
+                    join request in db.ActionRequests.AsNoTracking() on action.RequestId equals request.Id into requests
+                    from request in requests.DefaultIfEmpty()
+                    select new { command, action, device, LostConfirmed = (bool?)request.LostDeviceConfirmed })
+                .FirstOrDefaultAsync(cancellationToken);
+            if (next is null) return null;
+            RuleVerdict? verdict = next.action is { State: DeviceActionState.Pending } pending
+                ? ActionRules.Evaluate(pending.Action, next.device, next.LostConfirmed ?? false)
+                : null;
+            return new PlannedDelivery(next.command, next.action, verdict);
+        });
 
     /// <summary>
     /// Writes a planned delivery: the command claimed (sent) and its action active — or, when the rules now refuse
@@ -251,12 +260,15 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
     /// </summary>
     public async Task<PlannedReport?> PlanReportAsync(Guid deviceId, Guid commandId, CancellationToken cancellationToken = default)
     {
-        var command = await queue.FindAsync(deviceId, commandId, cancellationToken);
-        if (command is null) return null;
-        var action = command.DeviceActionId is { } actionId
-            ? await db.DeviceActions.AsNoTracking().FirstOrDefaultAsync(a => a.Id == actionId, cancellationToken)
-            : null;
-        return new PlannedReport(command, action);
+        // One statement: the command and its action.
+        var found = await (
+                from command in db.Commands.AsNoTracking()
+                where command.Id == commandId
+                join action in db.DeviceActions.AsNoTracking() on command.DeviceActionId equals action.Id into actions
+                from action in actions.DefaultIfEmpty()
+                select new { command, action })
+            .FirstOrDefaultAsync(cancellationToken);
+        return found is null || found.command.DeviceId != deviceId ? null : new PlannedReport(found.command, found.action);
     }
 
     /// <summary>Writes a planned report: the command's new state (conditional, so a replay changes nothing) and its action's.</summary>
@@ -384,21 +396,6 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
         var actions = await db.DeviceActions.Where(a => EF.Parameter(actionIds).Contains(a.Id)).ToListAsync(cancellationToken);
         foreach (var action in actions.Where(a => !a.State.IsFinal()))
             action.Fail(why, now);
-    }
-
-    private async Task<RuleVerdict> EvaluateAgainAsync(DeviceAction action, Guid deviceId, CancellationToken cancellationToken)
-    {
-        // One statement: the device's facts and whether its request confirmed a lost device (this runs at every delivery).
-        var found = await db.Devices.AsNoTracking().Where(d => d.Id == deviceId)
-            .Select(d => new
-            {
-                Device = d,
-                LostConfirmed = db.ActionRequests.Where(r => r.Id == action.RequestId).Select(r => r.LostDeviceConfirmed).FirstOrDefault(),
-            })
-            .FirstOrDefaultAsync(cancellationToken);
-        return found is null
-            ? RuleVerdict.NotSupported("The device no longer exists.")
-            : ActionRules.Evaluate(action.Action, found.Device, found.LostConfirmed);
     }
 
     // EF.Parameter sends the ids as one array parameter (json_each on SQLite, = ANY on PostgreSQL): one statement

@@ -73,14 +73,30 @@ public sealed class CommandQueue(LatchDbContext db, BulkInsert bulk, QuietDevice
     }
 
     /// <summary>The command <see cref="NextAsync"/> would hand out now, read without a write (claim it with <see cref="ClaimAsync"/>).</summary>
-    public Task<Command?> PeekAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default)
+    public Task<Command?> PeekAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default) =>
+        InOrder(deviceId, newSession).FirstOrDefaultAsync(cancellationToken);
+
+    /// <summary>The device's commands that could be handed out now, next first (for a caller that reads more with them).</summary>
+    public IQueryable<Command> InOrder(Guid deviceId, bool newSession)
     {
         var now = clock.GetUtcNow();
         var eligible = newSession ? CommandStatuses.Open : [CommandStatus.Queued, CommandStatus.Sent];
         return db.Commands.AsNoTracking()
             .Where(c => c.DeviceId == deviceId && eligible.Contains(c.Status) && c.ExpiresAt > now)
-            .OrderBy(c => c.Priority).ThenBy(c => c.EnqueuedAt).ThenBy(c => c.Id)
-            .FirstOrDefaultAsync(cancellationToken);
+            .OrderBy(c => c.Priority).ThenBy(c => c.EnqueuedAt).ThenBy(c => c.Id);
+    }
+
+    /// <summary>
+    /// Runs a read that finds nothing open when the device has nothing open, and remembers the device as quiet when
+    /// it finds nothing in a new session (see <see cref="HasOpenAsync"/>); a device known quiet is not read at all.
+    /// </summary>
+    public async Task<T?> ReadUnlessQuietAsync<T>(Guid deviceId, bool newSession, Func<Task<T?>> read) where T : class
+    {
+        if (quiet.IsQuiet(deviceId)) return null;
+        var version = quiet.Version;
+        var found = await read();
+        if (found is null && newSession) quiet.Remember(deviceId, version);
+        return found;
     }
 
     /// <summary>

@@ -71,7 +71,7 @@ public static class AppleMdmApi
     }
 
     private static async Task<IResult> CommandAsync(HttpContext http, AppleDeviceRequests requests, AppleEnrollments enrollments,
-        CommandQueue queue, DeviceActions actions, WriteBatcher batcher, CheckInRecorder checkIns, ILogger<AppleDeviceRequests> logger)
+        DeviceActions actions, WriteBatcher batcher, CheckInRecorder checkIns, ILogger<AppleDeviceRequests> logger)
     {
         var (request, refusal) = await requests.ReadAsync(http, DeviceReport.ContentType, DeviceReport.Decode, "command report");
         if (refusal is not null) return refusal;
@@ -82,13 +82,10 @@ public static class AppleMdmApi
         var deviceId = enrollment.DeviceId!.Value;
         checkIns.Record(deviceId);
         // Idle starts a session (a command the device put off with NotNow is offered again). Most find nothing to do:
-        // that is answered from memory or one read, without a write or a place in a commit batch.
+        // that is answered from memory or one read, without a write or a place in a commit batch. Reads happen here,
+        // beside other requests; only the writes wait for the single writer, batched with other devices' writes in
+        // one commit (WriteBatcher), and the answer goes out after that commit.
         var idle = report.Status == DeviceStatus.Idle;
-        if (idle && !await queue.HasOpenAsync(deviceId, newSession: true, http.RequestAborted))
-            return TypedResults.Ok();
-
-        // Reads happen here, beside other requests; only the writes wait for the single writer, batched with other
-        // devices' writes in one commit (WriteBatcher), and the answer goes out after that commit.
         if (!idle)
         {
             var planned = Guid.TryParse(report.CommandUUID, out var commandId)
