@@ -18,7 +18,7 @@ if (args.Contains("--bare-kestrel"))
 
 // Apple MDM device traffic against the built server (dotnet build -c Release src/Latch.Server first). Usage (see BENCHMARKS.md):
 //   dotnet run -c Release --project bench/Latch.Bench -- --apple [--devices 1000,10000] [--runs 3] [--concurrency 64]
-//       [--warm-up 2] [--duration 10] [--enrol-parallelism 8] [--no-breakdown] [--snapshot DIR]
+//       [--warm-up 2] [--duration 10] [--enrol-parallelism 8] [--no-breakdown] [--snapshot DIR] [--device-key EcdsaP256|Rsa2048]
 if (args.Contains("--apple"))
 {
     var serverDll = OptionText("--server-dll") ?? Path.GetFullPath(Path.Combine("src", "Latch.Server", "bin", "Release", "net10.0", "Latch.Server.dll"));
@@ -26,7 +26,8 @@ if (args.Contains("--apple"))
     var lockCounts = (OptionText("--devices") ?? "1000,10000").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToList();
     await AppleMdmScenario.RunAsync(new AppleBenchSettings(serverDll, lockCounts, Option("--runs", 3), Option("--concurrency", 64),
         TimeSpan.FromSeconds(Option("--warm-up", 2)), TimeSpan.FromSeconds(Option("--duration", 10)), Option("--enrol-parallelism", 8),
-        Breakdown: !args.Contains("--no-breakdown"), Snapshot: OptionText("--snapshot") is { } snapshot ? Path.GetFullPath(snapshot) : null));
+        Breakdown: !args.Contains("--no-breakdown"), Snapshot: OptionText("--snapshot") is { } snapshot ? Path.GetFullPath(snapshot) : null,
+        DeviceKey: OptionText("--device-key") ?? "EcdsaP256"));
     return;
 }
 

@@ -28,8 +28,10 @@ public static class AppleMdmApi
     public static void MapAppleMdm(this IEndpointRouteBuilder app)
     {
         // Devices are not administrators: they prove who they are with their enrolment identity, checked per request.
-        app.MapPut(CheckInPath, CheckInAsync).AllowAnonymous().ExcludeFromDescription();
-        app.MapPut(CommandPath, CommandAsync).AllowAnonymous().ExcludeFromDescription();
+        // Short-circuited: right after routing, without the cookie and token authentication, authorization, antiforgery
+        // and API-reference middleware that serve people — none of it applies to a device, and devices call most often.
+        app.MapPut(CheckInPath, CheckInAsync).AllowAnonymous().ExcludeFromDescription().ShortCircuit();
+        app.MapPut(CommandPath, CommandAsync).AllowAnonymous().ExcludeFromDescription().ShortCircuit();
     }
 
     private static async Task<IResult> CheckInAsync(HttpContext http, AppleDeviceRequests requests, AppleEnrollments enrollments,
