@@ -58,11 +58,11 @@ public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, C
     /// Whether a message from this enrolment's identity may act for the UDID it names; null when it may, else why not.
     /// Only <c>Authenticate</c> may name a UDID the enrolment is not bound to yet.
     /// </summary>
-    public string? Check(AppleEnrollment enrollment, string? udid, bool isAuthenticate)
+    public static string? Check(AppleEnrollment enrollment, string? udid, bool isAuthenticate, DateTimeOffset now)
     {
         if (udid is null)
             return "User Enrollment (EnrollmentID without UDID) is not supported by this server; enrol the device itself.";
-        if (enrollment.CertificateNotAfter < clock.GetUtcNow())
+        if (enrollment.CertificateNotAfter < now)
             return "The device identity certificate has expired; enrol the device again.";
         if (enrollment.State == AppleEnrollmentState.Superseded)
             return "This enrolment was replaced by a newer enrolment of the same device.";

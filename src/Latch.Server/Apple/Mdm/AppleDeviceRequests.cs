@@ -18,9 +18,11 @@ public sealed record AppleDeviceRequest<T>(T Message, AppleEnrollment Enrollment
 /// TLS client certificate or in the <c>Mdm-Signature</c> header (a detached CMS signature of the body). Every refusal
 /// answers 400 — never 401, which can make a device drop its enrolment — and lands in the audit trail without secrets.
 /// </summary>
-public sealed class AppleDeviceRequests(AppleEnrollments enrollments, MdmSignatureVerifier signatures, LatchDbContext db,
+public sealed class AppleDeviceRequests(IServiceProvider services, MdmSignatureVerifier signatures, AppleEnrollmentCache known,
     IOptions<AppleOptions> options, TimeProvider clock, ILogger<AppleDeviceRequests> logger)
 {
+    // The database is reached only when memory does not answer (an unknown enrolment, a refusal to audit): most device
+    // requests then never take a DbContext from the pool.
     /// <summary>The request, or the answer that refuses it.</summary>
     public async Task<(AppleDeviceRequest? Request, IResult? Refusal)> ReadAsync(HttpContext http, string contentType)
     {
@@ -48,7 +50,8 @@ public sealed class AppleDeviceRequests(AppleEnrollments enrollments, MdmSignatu
             return (null, await RefuseAsync(http, StatusCodes.Status400BadRequest, $"The request is not signed by a device identity: {error}", null));
         }
 
-        var enrollment = await enrollments.FindByCertificateAsync(thumbprint, http.RequestAborted);
+        var enrollment = known.Find(thumbprint)
+            ?? await services.GetRequiredService<AppleEnrollments>().FindByCertificateAsync(thumbprint, http.RequestAborted);
         if (enrollment is null)
             return (null, await RefuseAsync(http, StatusCodes.Status400BadRequest,
                 "The signing certificate is not the identity of any Latch enrolment.", thumbprint));
@@ -80,6 +83,7 @@ public sealed class AppleDeviceRequests(AppleEnrollments enrollments, MdmSignatu
         var who = thumbprint is null ? "an unidentified sender" : $"certificate {thumbprint[..12]}…";
         logger.LogWarning("Refused Apple device request {Method} {Path} from {Who}: {Reason}",
             http.Request.Method, http.Request.Path.Value, who, reason);
+        var db = services.GetRequiredService<LatchDbContext>();
         db.AuditEvents.Add(new AuditEvent
         {
             At = clock.GetUtcNow(), Actor = "device", Kind = AuditKinds.DeviceRequestRefused, DeviceId = deviceId,

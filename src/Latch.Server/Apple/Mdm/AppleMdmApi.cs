@@ -35,7 +35,7 @@ public static class AppleMdmApi
     }
 
     private static async Task<IResult> CheckInAsync(HttpContext http, AppleDeviceRequests requests, AppleEnrollments enrollments,
-        AppleWakeUp wakeUp, CheckInRecorder checkIns)
+        AppleWakeUp wakeUp, CheckInRecorder checkIns, TimeProvider clock)
     {
         var (request, refusal) = await requests.ReadAsync(http, CheckinMessage.ContentType, CheckinMessage.Decode, "check-in");
         if (refusal is not null) return refusal;
@@ -47,7 +47,7 @@ public static class AppleMdmApi
             return await requests.RefuseAsync(http, StatusCodes.Status400BadRequest, $"Unknown check-in MessageType '{message.MessageType}'.",
                 enrollment.CertificateThumbprint, enrollment.DeviceId);
 
-        if (enrollments.Check(enrollment, message.UDID, isAuthenticate: message is Authenticate) is { } problem)
+        if (AppleEnrollments.Check(enrollment, message.UDID, isAuthenticate: message is Authenticate, clock.GetUtcNow()) is { } problem)
             return await requests.RefuseAsync(http, StatusCodes.Status400BadRequest, problem, enrollment.CertificateThumbprint, enrollment.DeviceId);
         if (message.Topic is { } topic && topic != wakeUp.Topic)
             return await requests.RefuseAsync(http, StatusCodes.Status400BadRequest,
@@ -72,13 +72,13 @@ public static class AppleMdmApi
         return TypedResults.Ok();
     }
 
-    private static async Task<IResult> CommandAsync(HttpContext http, AppleDeviceRequests requests, AppleEnrollments enrollments,
-        DeviceActions actions, WriteBatcher batcher, CheckInRecorder checkIns, ILogger<AppleDeviceRequests> logger)
+    private static async Task<IResult> CommandAsync(HttpContext http, AppleDeviceRequests requests, QuietDevices quiet, WriteBatcher batcher,
+        CheckInRecorder checkIns, TimeProvider clock, ILogger<AppleDeviceRequests> logger)
     {
         var (request, refusal) = await requests.ReadAsync(http, DeviceReport.ContentType, DeviceReport.Decode, "command report");
         if (refusal is not null) return refusal;
         var (report, enrollment) = request!;
-        if (enrollments.Check(enrollment, report.UDID, isAuthenticate: false) is { } problem)
+        if (AppleEnrollments.Check(enrollment, report.UDID, isAuthenticate: false, clock.GetUtcNow()) is { } problem)
             return await requests.RefuseAsync(http, StatusCodes.Status400BadRequest, problem, enrollment.CertificateThumbprint, enrollment.DeviceId);
 
         var deviceId = enrollment.DeviceId!.Value;
@@ -88,6 +88,8 @@ public static class AppleMdmApi
         // beside other requests; only the writes wait for the single writer, batched with other devices' writes in
         // one commit (WriteBatcher), and the answer goes out after that commit.
         var idle = report.Status == DeviceStatus.Idle;
+        if (idle && quiet.IsQuiet(deviceId)) return TypedResults.Ok();
+        var actions = http.RequestServices.GetRequiredService<DeviceActions>();
         if (!idle)
         {
             var planned = Guid.TryParse(report.CommandUUID, out var commandId)
@@ -109,7 +111,7 @@ public static class AppleMdmApi
                 services.GetRequiredService<DeviceActions>().DeliverAsync(plan, cancellationToken), http.RequestAborted);
             if (next is null) continue; // withdrawn by the rules, or moved by another request: look again
 
-            if (AppleCommands.ToAppleCommand(next, enrollment, enrollments) is { } mdmCommand)
+            if (AppleCommands.ToAppleCommand(next, enrollment, http.RequestServices.GetRequiredService<AppleEnrollments>()) is { } mdmCommand)
                 return TypedResults.Bytes(mdmCommand.Encode(), "application/xml");
 
             // Nothing an Apple device can run (or a ClearPasscode without an unlock token): fail it and look further.
