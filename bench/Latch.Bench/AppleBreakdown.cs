@@ -9,6 +9,7 @@ using Latch.Core.Data;
 using Latch.Core.Enrollment;
 using Latch.Core.Rules;
 using Latch.Data.Sqlite;
+using Latch.Server.Apple.Enrollment;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -110,15 +111,24 @@ internal static class AppleBreakdown
             steps.Add((name, meter.Stop(sample.Count)));
         }
 
-        await StepAsync("device signs a body (client: SignedCms, ECDSA P-256)", d => Task.FromResult(d.Device.CreateSignature(d.Idle.Body)));
-        await StepAsync("server checks an Mdm-Signature (SignedCms decode + CheckSignature + SHA-256 thumbprint, as MdmSignature.TryVerify)",
+        var kind = sample[0].Device.Profile.Identity.GetECDsaPublicKey() is null ? "RSA-2048" : "ECDSA P-256";
+        await StepAsync($"device signs a body (client: SignedCms, {kind})", d => Task.FromResult(d.Device.CreateSignature(d.Idle.Body)));
+        await StepAsync("server checks an Mdm-Signature with SignedCms (decode + CheckSignature + SHA-256 thumbprint; the reference path)",
             d => Task.FromResult(VerifyAsServerDoes(d.Idle)));
-        // The floor under both: the bare ECDSA operations on the same keys and bodies, without CMS or certificates.
-        var keys = sample.ToDictionary(d => d, d => (Private: d.Device.Profile.Identity.GetECDsaPrivateKey()!, Public: d.Device.Profile.Identity.GetECDsaPublicKey()!));
-        var signatures = sample.ToDictionary(d => d, d => keys[d].Private.SignData(d.Idle.Body, HashAlgorithmName.SHA256));
-        await StepAsync("    ECDSA P-256 signature alone (no CMS)", d => Task.FromResult(keys[d].Private.SignData(d.Idle.Body, HashAlgorithmName.SHA256)));
-        await StepAsync("    ECDSA P-256 signature check alone (no CMS, no certificate decoding)",
-            d => Task.FromResult(keys[d].Public.VerifyData(d.Idle.Body, signatures[d], HashAlgorithmName.SHA256) ? true : throw new CryptographicException()));
+        var verifier = new MdmSignatureVerifier();
+        await StepAsync("server checks an Mdm-Signature as it does now (MdmSignatureVerifier, the identity's key kept)", d =>
+        {
+            if (!verifier.TryVerify(d.Idle.Body, d.Idle.Signature, out var signer, out var error)) throw new CryptographicException(error);
+            verifier.Keep(signer);
+            return Task.CompletedTask;
+        });
+        // The floor under both: the bare signature operations on the same keys and bodies, without CMS or certificates.
+        var keys = sample.ToDictionary(d => d, d => (Private: (AsymmetricAlgorithm?)d.Device.Profile.Identity.GetECDsaPrivateKey() ?? d.Device.Profile.Identity.GetRSAPrivateKey()!,
+            Public: (AsymmetricAlgorithm?)d.Device.Profile.Identity.GetECDsaPublicKey() ?? d.Device.Profile.Identity.GetRSAPublicKey()!));
+        var signatures = sample.ToDictionary(d => d, d => SignBare(keys[d].Private, d.Idle.Body));
+        await StepAsync($"    {kind} signature alone (no CMS)", d => Task.FromResult(SignBare(keys[d].Private, d.Idle.Body)));
+        await StepAsync($"    {kind} signature check alone (no CMS, no certificate decoding)",
+            d => Task.FromResult(VerifyBare(keys[d].Public, d.Idle.Body, signatures[d]) ? true : throw new CryptographicException()));
         foreach (var (key, publicKey) in keys.Values)
         {
             key.Dispose();
@@ -204,6 +214,20 @@ internal static class AppleBreakdown
     }
 
     // The same calls as the server's MdmSignature.TryVerify, then the thumbprint the enrolment is found by.
+    private static byte[] SignBare(AsymmetricAlgorithm key, byte[] body) => key switch
+    {
+        ECDsa ecdsa => ecdsa.SignData(body, HashAlgorithmName.SHA256),
+        RSA rsa => rsa.SignData(body, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
+        _ => throw new NotSupportedException(),
+    };
+
+    private static bool VerifyBare(AsymmetricAlgorithm key, byte[] body, byte[] signature) => key switch
+    {
+        ECDsa ecdsa => ecdsa.VerifyData(body, signature, HashAlgorithmName.SHA256),
+        RSA rsa => rsa.VerifyData(body, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
+        _ => throw new NotSupportedException(),
+    };
+
     private static string VerifyAsServerDoes(SignedBody message)
     {
         var cms = new SignedCms(new ContentInfo(message.Body.ToArray()), detached: true);

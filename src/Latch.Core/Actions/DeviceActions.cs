@@ -203,7 +203,18 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
                     from action in actions.DefaultIfEmpty()
                     join request in db.ActionRequests.AsNoTracking() on action.RequestId equals request.Id into requests
                     from request in requests.DefaultIfEmpty()
-                    select new { command, action, device, LostConfirmed = (bool?)request.LostDeviceConfirmed })
+                    select new
+                    {
+                        command, action, LostConfirmed = (bool?)request.LostDeviceConfirmed,
+                        // The facts the rules read, as LoadDevicesAsync loads them: not the whole device.
+                        device = new Device
+                        {
+                            Id = device.Id, Name = device.Name, Platform = device.Platform, OsVersion = device.OsVersion,
+                            Channel = device.Channel, EnrolledByUserId = device.EnrolledByUserId, CurrentUserId = device.CurrentUserId,
+                            PasscodeSet = device.PasscodeSet, AzureAdJoined = device.AzureAdJoined, Supervised = device.Supervised,
+                            HasUnlockToken = device.HasUnlockToken, IsLost = device.IsLost, UnenrolledAt = device.UnenrolledAt,
+                        },
+                    })
                 .FirstOrDefaultAsync(cancellationToken);
             if (next is null) return null;
             RuleVerdict? verdict = next.action is { State: DeviceActionState.Pending } pending
@@ -260,15 +271,21 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
     /// </summary>
     public async Task<PlannedReport?> PlanReportAsync(Guid deviceId, Guid commandId, CancellationToken cancellationToken = default)
     {
-        // One statement: the command and its action.
+        // One statement: the command, its action, and whether anything else is waiting for the device in this session.
+        var now = clock.GetUtcNow();
         var found = await (
                 from command in db.Commands.AsNoTracking()
                 where command.Id == commandId
                 join action in db.DeviceActions.AsNoTracking() on command.DeviceActionId equals action.Id into actions
                 from action in actions.DefaultIfEmpty()
-                select new { command, action })
+                select new
+                {
+                    command, action,
+                    othersWaiting = db.Commands.Any(other => other.DeviceId == command.DeviceId && other.Id != command.Id
+                        && (other.Status == CommandStatus.Queued || other.Status == CommandStatus.Sent) && other.ExpiresAt > now),
+                })
             .FirstOrDefaultAsync(cancellationToken);
-        return found is null || found.command.DeviceId != deviceId ? null : new PlannedReport(found.command, found.action);
+        return found is null || found.command.DeviceId != deviceId ? null : new PlannedReport(found.command, found.action, found.othersWaiting);
     }
 
     /// <summary>Writes a planned report: the command's new state (conditional, so a replay changes nothing) and its action's.</summary>
@@ -442,4 +459,8 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
 public sealed record PlannedDelivery(Command Command, DeviceAction? Action, RuleVerdict? Verdict);
 
 /// <summary>A device's report about to be recorded, as read beforehand (<see cref="DeviceActions.PlanReportAsync"/>).</summary>
-public sealed record PlannedReport(Command Command, DeviceAction? Action);
+/// <param name="OthersWaiting">
+/// Whether the device had other commands to fetch in this session when the report was read. When it had none, a channel
+/// may end the session without looking again: a command queued since then wakes the device for a new session.
+/// </param>
+public sealed record PlannedReport(Command Command, DeviceAction? Action, bool OthersWaiting = true);

@@ -101,6 +101,9 @@ public static class AppleMdmApi
             var recorded = ToCoreReport(report);
             await batcher.RunAsync((services, cancellationToken) => RecordAsync(services, deviceId, planned, recorded, report, logger, cancellationToken),
                 http.RequestAborted);
+            // Nothing else was waiting: the session ends here (a command queued meanwhile sends a push, and the device
+            // starts a new session for it).
+            if (!planned.OthersWaiting) return TypedResults.Ok();
         }
 
         for (var attempt = 0; attempt < MaxDeliveryAttempts; attempt++)
