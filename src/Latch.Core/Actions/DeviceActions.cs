@@ -283,9 +283,14 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
                     command, action,
                     othersWaiting = db.Commands.Any(other => other.DeviceId == command.DeviceId && other.Id != command.Id
                         && (other.Status == CommandStatus.Queued || other.Status == CommandStatus.Sent) && other.ExpiresAt > now),
+                    othersOpen = db.Commands.Any(other => other.DeviceId == command.DeviceId && other.Id != command.Id
+                        && (other.Status == CommandStatus.Queued || other.Status == CommandStatus.Sent || other.Status == CommandStatus.NotNow)
+                        && other.ExpiresAt > now),
                 })
             .FirstOrDefaultAsync(cancellationToken);
-        return found is null || found.command.DeviceId != deviceId ? null : new PlannedReport(found.command, found.action, found.othersWaiting);
+        return found is null || found.command.DeviceId != deviceId
+            ? null
+            : new PlannedReport(found.command, found.action, found.othersWaiting, found.othersOpen);
     }
 
     /// <summary>Writes a planned report: the command's new state (conditional, so a replay changes nothing) and its action's.</summary>
@@ -463,4 +468,5 @@ public sealed record PlannedDelivery(Command Command, DeviceAction? Action, Rule
 /// Whether the device had other commands to fetch in this session when the report was read. When it had none, a channel
 /// may end the session without looking again: a command queued since then wakes the device for a new session.
 /// </param>
-public sealed record PlannedReport(Command Command, DeviceAction? Action, bool OthersWaiting = true);
+/// <param name="OthersOpen">Whether the device had any other open command, NotNow ones included.</param>
+public sealed record PlannedReport(Command Command, DeviceAction? Action, bool OthersWaiting = true, bool OthersOpen = true);

@@ -92,6 +92,7 @@ public static class AppleMdmApi
         var actions = http.RequestServices.GetRequiredService<DeviceActions>();
         if (!idle)
         {
+            var quietSince = quiet.Version; // read before the plan: see QuietDevices.Remember
             var planned = Guid.TryParse(report.CommandUUID, out var commandId)
                 ? await actions.PlanReportAsync(deviceId, commandId, http.RequestAborted)
                 : null;
@@ -102,8 +103,13 @@ public static class AppleMdmApi
             await batcher.RunAsync((services, cancellationToken) => RecordAsync(services, deviceId, planned, recorded, report, logger, cancellationToken),
                 http.RequestAborted);
             // Nothing else was waiting: the session ends here (a command queued meanwhile sends a push, and the device
-            // starts a new session for it).
-            if (!planned.OthersWaiting) return TypedResults.Ok();
+            // starts a new session for it). With nothing open at all once this report closed its command, the device's
+            // next Idle is answered from memory.
+            if (!planned.OthersWaiting)
+            {
+                if (!planned.OthersOpen && report.Status != DeviceStatus.NotNow) quiet.Remember(deviceId, quietSince);
+                return TypedResults.Ok();
+            }
         }
 
         for (var attempt = 0; attempt < MaxDeliveryAttempts; attempt++)
