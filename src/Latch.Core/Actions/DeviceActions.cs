@@ -179,8 +179,7 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
     /// </summary>
     public async Task<Command?> NextCommandAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default)
     {
-        // Most check-ins find nothing to do: answer those from one read, without taking a write transaction.
-        if (!await queue.HasOpenAsync(deviceId, newSession, cancellationToken)) return null;
+        // Most check-ins find nothing to do: the plan answers those from memory or one read, without a write transaction.
         while (await PlanNextCommandAsync(deviceId, newSession, cancellationToken) is { } plan)
             if (await DeliverAsync(plan, cancellationToken) is { } command)
                 return command;
