@@ -47,17 +47,9 @@ public sealed class CommandQueue(LatchDbContext db, BulkInsert bulk, QuietDevice
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>Whether <see cref="NextAsync"/> could find a command now; a read only, for the common empty case.</summary>
-    public async Task<bool> HasOpenAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default)
-    {
-        if (quiet.IsQuiet(deviceId)) return false;
-        var version = quiet.Version;
-        var now = clock.GetUtcNow();
-        var eligible = newSession ? CommandStatuses.Open : [CommandStatus.Queued, CommandStatus.Sent];
-        var open = await db.Commands.AnyAsync(c => c.DeviceId == deviceId && eligible.Contains(c.Status) && c.ExpiresAt > now, cancellationToken);
-        if (!open && newSession) quiet.Remember(deviceId, version); // nothing open at all (a NotNow counts only in a new session)
-        return open;
-    }
+    /// <summary>Whether <see cref="NextAsync"/> could find a command now; a read only (or none, for a device known quiet).</summary>
+    public async Task<bool> HasOpenAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default) =>
+        await ReadUnlessQuietAsync(deviceId, newSession, () => PeekAsync(deviceId, newSession, cancellationToken)) is not null;
 
     /// <summary>
     /// The device's next command, by priority then age, marked sent. A sent command without a report is offered
@@ -88,7 +80,7 @@ public sealed class CommandQueue(LatchDbContext db, BulkInsert bulk, QuietDevice
 
     /// <summary>
     /// Runs a read that finds nothing open when the device has nothing open, and remembers the device as quiet when
-    /// it finds nothing in a new session (see <see cref="HasOpenAsync"/>); a device known quiet is not read at all.
+    /// it finds nothing in a new session (a NotNow command counts only then); a device known quiet is not read at all.
     /// </summary>
     public async Task<T?> ReadUnlessQuietAsync<T>(Guid deviceId, bool newSession, Func<Task<T?>> read) where T : class
     {

@@ -19,8 +19,9 @@ public sealed record MdmSigner(byte[] Certificate, string Thumbprint)
 /// This reads the forms devices send (one signer named by issuer and serial number, its certificate in the message,
 /// RSA PKCS#1 v1.5 or ECDSA, SHA-1/2 digests, with or without signed attributes) straight from the DER, and keeps the
 /// imported public key of each enrolled identity, found by the SHA-256 of the certificate's bytes — the same bytes
-/// always carry the same key. Anything else goes through SignedCms, so both accept and refuse the same messages
-/// (a property test holds them to it). The signature itself is checked on every request: nothing is cached by
+/// always carry the same key. Anything else, and every refusal, goes through SignedCms, so both accept and refuse the
+/// same messages (a property test holds them to it); the thumbprint is always of the bytes the message carries, where
+/// SignedCms would hash a re-encoding of a non-canonical certificate. The signature itself is checked on every request: nothing is cached by
 /// signature or body, since real devices sign every message anew.
 /// </summary>
 public sealed class MdmSignatureVerifier
