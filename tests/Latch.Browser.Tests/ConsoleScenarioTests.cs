@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Latch.Core.Demo;
+using Latch.Core.Groups;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -48,6 +49,10 @@ public sealed partial class ConsoleScenarioTests(ConsoleServer server)
         var page = await server.SignedInPageAsync("admin", ConsoleServer.AdminPassword);
         await page.GetByTestId("nav-all-direct-managed-devices").ClickAsync();
         await Expect(page.GetByTestId("page-title")).ToHaveTextAsync("All Direct Managed Devices");
+        // The title comes with the new page; the rows of the list it replaces can stay on screen until the new list has
+        // loaded, and a click on them would go to a list that is gone.
+        await Expect(page.GetByTestId("device-table"))
+            .ToHaveAttributeAsync("data-group", BuiltInGroups.AllDirectManagedDevices.Id.ToString());
 
         foreach (var name in new[] { AdaIphone, AdaMac, AlanPixel })
             await page.GetByLabel($"Select {name}", new() { Exact = true }).CheckAsync();

@@ -84,6 +84,22 @@ public sealed class MdmSignatureVerifierTests
         Assert.Equal(Ecdsa.Value.Sha256Thumbprint, signer.Thumbprint);
     }
 
+    [Fact]
+    public void SignatureAlgorithmNamingAnotherDigest_IsRefusedAsSignedCmsRefusesIt()
+    {
+        // Found by the property test: ecdsa-with-SHA256 changed to ecdsa-with-SHA384 while the digest stays SHA-256.
+        var header = Convert.FromBase64String(Sign(Body, Ecdsa.Value.Certificate));
+        byte[] sha256Ecdsa = [0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02];
+        var at = header.AsSpan().LastIndexOf(sha256Ecdsa);
+        Assert.True(at > 0);
+        header[at + sha256Ecdsa.Length - 1] = 0x03;
+        var encoded = Convert.ToBase64String(header);
+
+        Assert.False(MdmSignature.TryVerify(Body, encoded, out _, out _));
+        Assert.False(new MdmSignatureVerifier().TryVerify(Body, encoded, out _, out var error));
+        Assert.Contains("does not match", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(null, "no Mdm-Signature header")]
     [InlineData("not base64 at all!", "not base64")]
@@ -126,7 +142,7 @@ public sealed class MdmSignatureVerifierTests
 
             var fast = verifier.TryVerify(body, encoded, out var signer, out var fastError);
             var reference = MdmSignature.TryVerify(body, encoded, out var certificate, out var referenceError);
-            Assert.True(reference == fast, $"SignedCms: {referenceError ?? "accepted"}; fast: {fastError ?? "accepted"}");
+            Assert.True(reference == fast, $"SignedCms: {referenceError ?? "accepted"}; fast: {fastError ?? "accepted"}; header {Convert.ToHexString(header)}");
             // Both name the signer by the SHA-256 of its certificate. The certificate loader re-encodes a certificate whose
             // DER is not canonical (a changed BOOLEAN, say), so SignedCms may hash other bytes than the message carries;
             // the fast path hashes the bytes it verified, which can then never be an issued certificate's.

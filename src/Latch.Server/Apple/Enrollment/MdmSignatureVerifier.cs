@@ -238,8 +238,8 @@ public sealed class MdmSignatureVerifier
             if (digests != 1) return null;
         }
 
-        var kind = KindOf(ReadAlgorithm(signerInfo));
-        if (kind is null) return null;
+        var (kind, namedDigest) = KindOf(ReadAlgorithm(signerInfo));
+        if (kind is null || (namedDigest is { } named && named != digest.Value)) return null; // SignedCms judges a mismatch
         var signature = signerInfo.ReadOctetString();
         if (signerInfo.HasData) signerInfo.ReadSetOf(skipSortOrderValidation: true, expectedTag: new Asn1Tag(TagClass.ContextSpecific, 1)); // unsigned attributes
         signerInfo.ThrowIfNotEmpty();
@@ -275,13 +275,20 @@ public sealed class MdmSignatureVerifier
         _ => null,
     };
 
-    // RSA PKCS#1 v1.5 and ECDSA, named by the key alone or together with a digest (devices use both forms).
-    private static SignatureKind? KindOf(string oid) => oid switch
+    // RSA PKCS#1 v1.5 and ECDSA, named by the key alone or together with a digest (devices use both forms); a named
+    // digest must be the signer's digest algorithm.
+    private static (SignatureKind? Kind, HashAlgorithmName? Digest) KindOf(string oid) => oid switch
     {
-        "1.2.840.113549.1.1.1" or "1.2.840.113549.1.1.5" or "1.2.840.113549.1.1.11" or "1.2.840.113549.1.1.12"
-            or "1.2.840.113549.1.1.13" => SignatureKind.Rsa,
-        "1.2.840.10045.2.1" or "1.2.840.10045.4.1" or "1.2.840.10045.4.3.2" or "1.2.840.10045.4.3.3"
-            or "1.2.840.10045.4.3.4" => SignatureKind.Ecdsa,
-        _ => null,
+        "1.2.840.113549.1.1.1" => (SignatureKind.Rsa, null),
+        "1.2.840.113549.1.1.5" => (SignatureKind.Rsa, HashAlgorithmName.SHA1),
+        "1.2.840.113549.1.1.11" => (SignatureKind.Rsa, HashAlgorithmName.SHA256),
+        "1.2.840.113549.1.1.12" => (SignatureKind.Rsa, HashAlgorithmName.SHA384),
+        "1.2.840.113549.1.1.13" => (SignatureKind.Rsa, HashAlgorithmName.SHA512),
+        "1.2.840.10045.2.1" => (SignatureKind.Ecdsa, null),
+        "1.2.840.10045.4.1" => (SignatureKind.Ecdsa, HashAlgorithmName.SHA1),
+        "1.2.840.10045.4.3.2" => (SignatureKind.Ecdsa, HashAlgorithmName.SHA256),
+        "1.2.840.10045.4.3.3" => (SignatureKind.Ecdsa, HashAlgorithmName.SHA384),
+        "1.2.840.10045.4.3.4" => (SignatureKind.Ecdsa, HashAlgorithmName.SHA512),
+        _ => (null, null),
     };
 }
