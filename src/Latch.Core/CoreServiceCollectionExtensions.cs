@@ -2,6 +2,7 @@ using Latch.Core.Access;
 using Latch.Core.Actions;
 using Latch.Core.Commands;
 using Latch.Core.Data;
+using Latch.Core.Data.Prepared;
 using Latch.Core.Devices;
 using Latch.Core.Enrollment;
 using Latch.Core.Groups;
@@ -24,6 +25,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<SecretProtector>();
         services.AddSingleton<BulkInsert>();
         services.AddSingleton<WriteBatcher>();
+        services.AddSingleton<OpenReaders>();
         services.AddScoped<CommandQueue>();
         services.AddScoped<DeviceActions>();
         services.AddScoped<ActionPreview>();

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Latch.Core.Audit;
 using Latch.Core.Commands;
 using Latch.Core.Data;
+using Latch.Core.Data.Prepared;
 using Latch.Core.Devices;
 using Latch.Core.Rules;
 using Latch.Core.Secrets;
@@ -17,7 +18,7 @@ namespace Latch.Core.Actions;
 /// transaction, committed before the caller answers; then each device's fetches and reports move its action.
 /// </summary>
 public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkInsert bulk, SecretProtector secrets, IDeviceWakeUp wakeUp,
-    TimeProvider clock)
+    OpenReaders readers, TimeProvider clock)
 {
     public async Task<BulkActionOutcome> RequestAsync(ActionRequestInput input, CancellationToken cancellationToken = default)
     {
@@ -192,35 +193,16 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
     /// writes (<see cref="DeliverAsync"/>) to the single writer. Null when nothing is queued.
     /// </summary>
     public Task<PlannedDelivery?> PlanNextCommandAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default) =>
-        queue.ReadUnlessQuietAsync(deviceId, newSession, async () =>
+        queue.ReadUnlessQuietAsync(deviceId, newSession, () => readers.ReadAsync(async reader =>
         {
             // One statement: the command, its action, the device's facts and whether the request confirmed a lost device.
-            var next = await (
-                    from command in queue.InOrder(deviceId, newSession)
-                    join device in db.Devices.AsNoTracking() on command.DeviceId equals device.Id
-                    join action in db.DeviceActions.AsNoTracking() on command.DeviceActionId equals action.Id into actions
-                    from action in actions.DefaultIfEmpty()
-                    join request in db.ActionRequests.AsNoTracking() on action.RequestId equals request.Id into requests
-                    from request in requests.DefaultIfEmpty()
-                    select new
-                    {
-                        command, action, LostConfirmed = (bool?)request.LostDeviceConfirmed,
-                        // The facts the rules read, as LoadDevicesAsync loads them: not the whole device.
-                        device = new Device
-                        {
-                            Id = device.Id, Name = device.Name, Platform = device.Platform, OsVersion = device.OsVersion,
-                            Channel = device.Channel, EnrolledByUserId = device.EnrolledByUserId, CurrentUserId = device.CurrentUserId,
-                            PasscodeSet = device.PasscodeSet, AzureAdJoined = device.AzureAdJoined, Supervised = device.Supervised,
-                            HasUnlockToken = device.HasUnlockToken, IsLost = device.IsLost, UnenrolledAt = device.UnenrolledAt,
-                        },
-                    })
-                .FirstOrDefaultAsync(cancellationToken);
-            if (next is null) return null;
-            RuleVerdict? verdict = next.action is { State: DeviceActionState.Pending } pending
-                ? ActionRules.Evaluate(pending.Action, next.device, next.LostConfirmed ?? false)
+            if (await QueueStatements.For(reader).NextAsync(reader, deviceId, newSession, clock.GetUtcNow(), cancellationToken)
+                is not var (command, action, device, lostConfirmed)) return null;
+            RuleVerdict? verdict = action is { State: DeviceActionState.Pending } pending
+                ? ActionRules.Evaluate(pending.Action, device, lostConfirmed ?? false)
                 : null;
-            return new PlannedDelivery(next.command, next.action, verdict);
-        });
+            return new PlannedDelivery(command, action, verdict);
+        }, cancellationToken));
 
     /// <summary>
     /// Writes a planned delivery: the command claimed (sent) and its action active — or, when the rules now refuse
@@ -248,8 +230,9 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
         if (await queue.ClaimAsync(command.Copy(), cancellationToken) is not { } claimed) return null;
         if (action is { State: DeviceActionState.Pending })
         {
-            db.DeviceActions.Attach(action.Copy()).Entity.MarkSent(now);
-            await db.SaveChangesAsync(cancellationToken);
+            var sent = action.Copy();
+            sent.MarkSent(now);
+            await QueueStatements.For(db).SaveMovedAsync(db, sent, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return claimed;
@@ -271,25 +254,11 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
     public async Task<PlannedReport?> PlanReportAsync(Guid deviceId, Guid commandId, CancellationToken cancellationToken = default)
     {
         // One statement: the command, its action, and whether anything else is waiting for the device in this session.
-        var now = clock.GetUtcNow();
-        var found = await (
-                from command in db.Commands.AsNoTracking()
-                where command.Id == commandId
-                join action in db.DeviceActions.AsNoTracking() on command.DeviceActionId equals action.Id into actions
-                from action in actions.DefaultIfEmpty()
-                select new
-                {
-                    command, action,
-                    othersWaiting = db.Commands.Any(other => other.DeviceId == command.DeviceId && other.Id != command.Id
-                        && (other.Status == CommandStatus.Queued || other.Status == CommandStatus.Sent) && other.ExpiresAt > now),
-                    othersOpen = db.Commands.Any(other => other.DeviceId == command.DeviceId && other.Id != command.Id
-                        && (other.Status == CommandStatus.Queued || other.Status == CommandStatus.Sent || other.Status == CommandStatus.NotNow)
-                        && other.ExpiresAt > now),
-                })
-            .FirstOrDefaultAsync(cancellationToken);
-        return found is null || found.command.DeviceId != deviceId
+        var found = await readers.ReadAsync(reader =>
+            QueueStatements.For(reader).ReportAsync(reader, commandId, clock.GetUtcNow(), cancellationToken), cancellationToken);
+        return found is not var (command, action, othersWaiting, othersOpen) || command.DeviceId != deviceId
             ? null
-            : new PlannedReport(found.command, found.action, found.othersWaiting, found.othersOpen);
+            : new PlannedReport(command, action, othersWaiting, othersOpen);
     }
 
     /// <summary>Writes a planned report: the command's new state (conditional, so a replay changes nothing) and its action's.</summary>
@@ -300,7 +269,7 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
         var (outcome, command) = await queue.RecordAsync(plan.Command.Copy(), report, cancellationToken);
         if (outcome == ReportOutcome.Recorded && plan.Action is { } read && !read.State.IsFinal())
         {
-            var action = db.DeviceActions.Attach(read.Copy()).Entity;
+            var action = read.Copy();
             var now = clock.GetUtcNow();
             switch (report.Kind)
             {
@@ -315,7 +284,7 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
                     action.Fail(command.Error!, now);
                     break;
             }
-            await db.SaveChangesAsync(cancellationToken);
+            await QueueStatements.For(db).SaveMovedAsync(db, action, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return (outcome, command);

@@ -98,13 +98,9 @@ public sealed class CommandQueue(LatchDbContext db, BulkInsert bulk, QuietDevice
     public async Task<Command?> ClaimAsync(Command seen, CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow();
-        var claimed = await db.Commands
-            .Where(c => c.Id == seen.Id && c.Status == seen.Status && c.DeliveryCount == seen.DeliveryCount)
-            .ExecuteUpdateAsync(set => set
-                .SetProperty(c => c.Status, CommandStatus.Sent)
-                .SetProperty(c => c.DeliveryCount, seen.DeliveryCount + 1)
-                .SetProperty(c => c.LastSentAt, now), cancellationToken);
-        if (claimed == 0) return null;
+        await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken); // the statement needs an open connection
+        if (!await QueueStatements.For(db).ClaimAsync(db, seen, now, cancellationToken)) return null;
+        await transaction.CommitAsync(cancellationToken);
         seen.Status = CommandStatus.Sent;
         seen.DeliveryCount++;
         seen.LastSentAt = now;
@@ -148,14 +144,10 @@ public sealed class CommandQueue(LatchDbContext db, BulkInsert bulk, QuietDevice
         CommandStatus[] from = report.Kind == CommandReportKind.NotNow ? [CommandStatus.Sent] : CommandStatuses.Open;
         var error = report.Kind == CommandReportKind.Error ? Truncate(report.Error ?? "The device reported an error.") : null;
 
-        var commandId = command.Id;
-        var changed = await db.Commands
-            .Where(c => c.Id == commandId && from.Contains(c.Status))
-            .ExecuteUpdateAsync(set => set
-                .SetProperty(c => c.Status, status)
-                .SetProperty(c => c.FinishedAt, finished)
-                .SetProperty(c => c.Error, error), cancellationToken);
-        if (changed == 0) return (ReportOutcome.AlreadyRecorded, command);
+        await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken);
+        if (!await QueueStatements.For(db).RecordAsync(db, command.Id, status, finished, error, from, cancellationToken))
+            return (ReportOutcome.AlreadyRecorded, command);
+        await transaction.CommitAsync(cancellationToken);
 
         command.Status = status;
         command.FinishedAt = finished;

@@ -66,19 +66,20 @@ public sealed class LatchDbContext(DbContextOptions<LatchDbContext> options) : D
             .SelectMany(entry => entry.Entity.Transitions.Where(t => Entry(t).State == EntityState.Added).Select(t => (entry.Entity, t)))
             .ToList();
         foreach (var (action, transition) in moved)
-        {
-            AuditEvents.Add(new AuditEvent
-            {
-                At = transition.At,
-                Actor = transition.By,
-                Kind = AuditKinds.ActionStateChanged,
-                DeviceId = action.DeviceId,
-                DeviceActionId = action.Id,
-                ActionRequestId = action.RequestId,
-                Detail = $"{action.Action}: {transition.From} → {transition.To}. {transition.Detail}",
-            });
-        }
+            AuditEvents.Add(StateChangeAudit(action, transition));
     }
+
+    /// <summary>The audit event of one action state change (written with it, whichever way it is written).</summary>
+    internal static AuditEvent StateChangeAudit(DeviceAction action, DeviceActionTransition transition) => new()
+    {
+        At = transition.At,
+        Actor = transition.By,
+        Kind = AuditKinds.ActionStateChanged,
+        DeviceId = action.DeviceId,
+        DeviceActionId = action.Id,
+        ActionRequestId = action.RequestId,
+        Detail = $"{action.Action}: {transition.From} → {transition.To}. {transition.Detail}",
+    };
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
