@@ -53,6 +53,10 @@ public sealed class QueueStatements
         var status = c.Mapping(nameof(Command.Status));
         var time = c.Mapping(nameof(Command.ExpiresAt));
 
+        // Not expired, said so that no index can serve it: SQLite's planner, without statistics, would otherwise walk
+        // the (Status, ExpiresAt) index — every queued command of every device — instead of this device's commands.
+        var notExpired = (string alias) => $"CASE WHEN {alias}.{c[nameof(Command.ExpiresAt)]} > @now THEN 1 ELSE 0 END = 1";
+
         // CommandQueue.InOrder: the device's commands that can be handed out now, next first.
         _next = new PreparedStatement(
             $"""
@@ -62,7 +66,7 @@ public sealed class QueueStatements
              LEFT JOIN {a.Table} AS a ON a.{a[nameof(DeviceAction.Id)]} = c.{c[nameof(Command.DeviceActionId)]}
              LEFT JOIN {requests.Table} AS r ON r.{requests[nameof(ActionRequest.Id)]} = a.{a[nameof(DeviceAction.RequestId)]}
              WHERE c.{c[nameof(Command.DeviceId)]} = @device AND c.{c[nameof(Command.Status)]} IN (@status0, @status1, @status2)
-               AND c.{c[nameof(Command.ExpiresAt)]} > @now
+               AND {notExpired("c")}
              ORDER BY c.{c[nameof(Command.Priority)]}, c.{c[nameof(Command.EnqueuedAt)]}, c.{c[nameof(Command.Id)]}
              LIMIT 1
              """,
@@ -73,7 +77,7 @@ public sealed class QueueStatements
             $"""
              EXISTS (SELECT 1 FROM {c.Table} AS o WHERE o.{c[nameof(Command.DeviceId)]} = c.{c[nameof(Command.DeviceId)]}
                AND o.{c[nameof(Command.Id)]} <> c.{c[nameof(Command.Id)]} AND o.{c[nameof(Command.Status)]} IN ({statuses})
-               AND o.{c[nameof(Command.ExpiresAt)]} > @now)
+               AND {notExpired("o")})
              """;
         _report = new PreparedStatement(
             $"""
