@@ -26,6 +26,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<BulkInsert>();
         services.AddSingleton<WriteBatcher>();
         services.AddSingleton<OpenReaders>();
+        services.AddSingleton<CommandPlanner>();
         services.AddScoped<CommandQueue>();
         services.AddScoped<DeviceActions>();
         services.AddScoped<ActionPreview>();

@@ -5,7 +5,6 @@ using System.Text.Json;
 using Latch.Core.Audit;
 using Latch.Core.Commands;
 using Latch.Core.Data;
-using Latch.Core.Data.Prepared;
 using Latch.Core.Devices;
 using Latch.Core.Rules;
 using Latch.Core.Secrets;
@@ -18,7 +17,7 @@ namespace Latch.Core.Actions;
 /// transaction, committed before the caller answers; then each device's fetches and reports move its action.
 /// </summary>
 public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkInsert bulk, SecretProtector secrets, IDeviceWakeUp wakeUp,
-    OpenReaders readers, TimeProvider clock)
+    CommandPlanner planner, TimeProvider clock)
 {
     public async Task<BulkActionOutcome> RequestAsync(ActionRequestInput input, CancellationToken cancellationToken = default)
     {
@@ -187,22 +186,9 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
         return null;
     }
 
-    /// <summary>
-    /// Everything <see cref="NextCommandAsync"/> reads — the next command, its action, the rules' verdict on the device's
-    /// facts now — without writing: a device channel reads this in parallel with other requests and hands only the
-    /// writes (<see cref="DeliverAsync"/>) to the single writer. Null when nothing is queued.
-    /// </summary>
+    /// <summary>What delivering the device's next command will write, read beside other requests (<see cref="CommandPlanner"/>).</summary>
     public Task<PlannedDelivery?> PlanNextCommandAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default) =>
-        queue.ReadUnlessQuietAsync(deviceId, newSession, () => readers.ReadAsync(async reader =>
-        {
-            // One statement: the command, its action, the device's facts and whether the request confirmed a lost device.
-            if (await QueueStatements.For(reader).NextAsync(reader, deviceId, newSession, clock.GetUtcNow(), cancellationToken)
-                is not var (command, action, device, lostConfirmed)) return null;
-            RuleVerdict? verdict = action is { State: DeviceActionState.Pending } pending
-                ? ActionRules.Evaluate(pending.Action, device, lostConfirmed ?? false)
-                : null;
-            return new PlannedDelivery(command, action, verdict);
-        }, cancellationToken));
+        planner.PlanNextCommandAsync(deviceId, newSession, cancellationToken);
 
     /// <summary>
     /// Writes a planned delivery: the command claimed (sent) and its action active — or, when the rules now refuse
@@ -247,19 +233,9 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
         return plan is null ? (ReportOutcome.UnknownCommand, null) : await ApplyReportAsync(plan, report, cancellationToken);
     }
 
-    /// <summary>
-    /// What <see cref="RecordReportAsync"/> reads — the command, if it is this device's, and its action — without
-    /// writing (see <see cref="PlanNextCommandAsync"/>). Null when the command is not this device's.
-    /// </summary>
-    public async Task<PlannedReport?> PlanReportAsync(Guid deviceId, Guid commandId, CancellationToken cancellationToken = default)
-    {
-        // One statement: the command, its action, and whether anything else is waiting for the device in this session.
-        var found = await readers.ReadAsync(reader =>
-            QueueStatements.For(reader).ReportAsync(reader, commandId, clock.GetUtcNow(), cancellationToken), cancellationToken);
-        return found is not var (command, action, othersWaiting, othersOpen) || command.DeviceId != deviceId
-            ? null
-            : new PlannedReport(command, action, othersWaiting, othersOpen);
-    }
+    /// <summary>What recording a report will write, read beside other requests (<see cref="CommandPlanner"/>).</summary>
+    public Task<PlannedReport?> PlanReportAsync(Guid deviceId, Guid commandId, CancellationToken cancellationToken = default) =>
+        planner.PlanReportAsync(deviceId, commandId, cancellationToken);
 
     /// <summary>Writes a planned report: the command's new state (conditional, so a replay changes nothing) and its action's.</summary>
     public async Task<(ReportOutcome Outcome, Command Command)> ApplyReportAsync(PlannedReport plan, CommandReport report,

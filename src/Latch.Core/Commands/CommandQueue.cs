@@ -49,7 +49,7 @@ public sealed class CommandQueue(LatchDbContext db, BulkInsert bulk, QuietDevice
 
     /// <summary>Whether <see cref="NextAsync"/> could find a command now; a read only (or none, for a device known quiet).</summary>
     public async Task<bool> HasOpenAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default) =>
-        await ReadUnlessQuietAsync(deviceId, newSession, () => PeekAsync(deviceId, newSession, cancellationToken)) is not null;
+        await quiet.ReadUnlessQuietAsync(deviceId, newSession, () => PeekAsync(deviceId, newSession, cancellationToken)) is not null;
 
     /// <summary>
     /// The device's next command, by priority then age, marked sent. A sent command without a report is offered
@@ -76,19 +76,6 @@ public sealed class CommandQueue(LatchDbContext db, BulkInsert bulk, QuietDevice
         return db.Commands.AsNoTracking()
             .Where(c => c.DeviceId == deviceId && eligible.Contains(c.Status) && c.ExpiresAt > now)
             .OrderBy(c => c.Priority).ThenBy(c => c.EnqueuedAt).ThenBy(c => c.Id);
-    }
-
-    /// <summary>
-    /// Runs a read that finds nothing open when the device has nothing open, and remembers the device as quiet when
-    /// it finds nothing in a new session (a NotNow command counts only then); a device known quiet is not read at all.
-    /// </summary>
-    public async Task<T?> ReadUnlessQuietAsync<T>(Guid deviceId, bool newSession, Func<Task<T?>> read) where T : class
-    {
-        if (quiet.IsQuiet(deviceId)) return null;
-        var version = quiet.Version;
-        var found = await read();
-        if (found is null && newSession) quiet.Remember(deviceId, version);
-        return found;
     }
 
     /// <summary>

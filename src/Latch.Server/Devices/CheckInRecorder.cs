@@ -1,6 +1,12 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Latch.Core.Data;
+using Latch.Core.Data.Prepared;
+using Latch.Core.Devices;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Latch.Server.Devices;
 
@@ -45,16 +51,35 @@ public sealed class CheckInRecorder(IServiceScopeFactory scopes, TimeProvider cl
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<LatchDbContext>();
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            foreach (var (deviceId, at) in batch)
-                await db.Devices.Where(d => d.Id == deviceId && (d.LastCheckInAt == null || d.LastCheckInAt < at))
-                    .ExecuteUpdateAsync(set => set.SetProperty(d => d.LastCheckInAt, at), cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            var update = Statements.GetValue(db.Model, model => UpdateStatement(model, db.GetService<ISqlGenerationHelper>()));
+            // Short transactions: SQLite has one writer, and the devices' own writes (WriteBatcher) wait while one is open.
+            foreach (var chunk in batch.Chunk(ChunkSize))
+            {
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                foreach (var (deviceId, at) in chunk)
+                    await update.ExecuteAsync(db, cancellationToken, at, deviceId);
+                await transaction.CommitAsync(cancellationToken);
+            }
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             // Losing a batch of "last seen" times is harmless: the next check-in records them again.
             logger.LogWarning(exception, "Could not record the last check-in of {Count} device(s).", batch.Count);
         }
+    }
+
+    private const int ChunkSize = 500;
+
+    // Prepared (see PreparedStatement): a fleet's worth of one-row updates every few seconds, ≈ 20 µs each instead of
+    // ≈ 500 µs through EF Core's ExecuteUpdate — which also kept the single writer busy for seconds at 10,000 devices.
+    private static readonly ConditionalWeakTable<IModel, PreparedStatement> Statements = new();
+
+    private static PreparedStatement UpdateStatement(IModel model, ISqlGenerationHelper sql)
+    {
+        var devices = new EntityColumns<Device>(model, sql, nameof(Device.Id), nameof(Device.LastCheckInAt));
+        var lastCheckIn = devices[nameof(Device.LastCheckInAt)];
+        return new PreparedStatement(
+            $"UPDATE {devices.Table} SET {lastCheckIn} = @at WHERE {devices[nameof(Device.Id)]} = @id AND ({lastCheckIn} IS NULL OR {lastCheckIn} < @at)",
+            ("@at", devices.Mapping(nameof(Device.LastCheckInAt))), ("@id", devices.Mapping(nameof(Device.Id))));
     }
 }

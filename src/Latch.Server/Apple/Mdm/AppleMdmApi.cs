@@ -72,8 +72,8 @@ public static class AppleMdmApi
         return TypedResults.Ok();
     }
 
-    private static async Task<IResult> CommandAsync(HttpContext http, AppleDeviceRequests requests, QuietDevices quiet, WriteBatcher batcher,
-        CheckInRecorder checkIns, TimeProvider clock, ILogger<AppleDeviceRequests> logger)
+    private static async Task<IResult> CommandAsync(HttpContext http, AppleDeviceRequests requests, QuietDevices quiet, CommandPlanner planner,
+        WriteBatcher batcher, CheckInRecorder checkIns, TimeProvider clock, ILogger<AppleDeviceRequests> logger)
     {
         var (request, refusal) = await requests.ReadAsync(http, DeviceReport.ContentType, DeviceReport.Decode, "command report");
         if (refusal is not null) return refusal;
@@ -89,12 +89,11 @@ public static class AppleMdmApi
         // one commit (WriteBatcher), and the answer goes out after that commit.
         var idle = report.Status == DeviceStatus.Idle;
         if (idle && quiet.IsQuiet(deviceId)) return TypedResults.Ok();
-        var actions = http.RequestServices.GetRequiredService<DeviceActions>();
         if (!idle)
         {
             var quietSince = quiet.Version; // read before the plan: see QuietDevices.Remember
             var planned = Guid.TryParse(report.CommandUUID, out var commandId)
-                ? await actions.PlanReportAsync(deviceId, commandId, http.RequestAborted)
+                ? await planner.PlanReportAsync(deviceId, commandId, http.RequestAborted)
                 : null;
             if (planned is null)
                 return await requests.RefuseAsync(http, StatusCodes.Status400BadRequest,
@@ -114,7 +113,7 @@ public static class AppleMdmApi
 
         for (var attempt = 0; attempt < MaxDeliveryAttempts; attempt++)
         {
-            var plan = await actions.PlanNextCommandAsync(deviceId, newSession: idle, http.RequestAborted);
+            var plan = await planner.PlanNextCommandAsync(deviceId, newSession: idle, http.RequestAborted);
             if (plan is null) break;
             var next = await batcher.RunAsync((services, cancellationToken) =>
                 services.GetRequiredService<DeviceActions>().DeliverAsync(plan, cancellationToken), http.RequestAborted);
@@ -124,7 +123,7 @@ public static class AppleMdmApi
                 return TypedResults.Bytes(mdmCommand.Encode(), "application/xml");
 
             // Nothing an Apple device can run (or a ClearPasscode without an unlock token): fail it and look further.
-            var failed = await actions.PlanReportAsync(deviceId, next.Id, http.RequestAborted);
+            var failed = await planner.PlanReportAsync(deviceId, next.Id, http.RequestAborted);
             var why = CoreReport.Failed(AppleCommands.WhyNot(next));
             if (failed is not null)
                 await batcher.RunAsync((services, cancellationToken) => services.GetRequiredService<DeviceActions>().ApplyReportAsync(failed, why, cancellationToken),

@@ -1,0 +1,45 @@
+using Latch.Core.Commands;
+using Latch.Core.Data.Prepared;
+using Latch.Core.Rules;
+
+namespace Latch.Core.Actions;
+
+/// <summary>
+/// The reads of a device's command round trip, made beside other requests on <see cref="OpenReaders"/> (no scoped
+/// context, no write transaction): what delivering its next command or recording its report will write. The writes
+/// themselves are <see cref="DeviceActions"/>' (<see cref="DeviceActions.DeliverAsync"/>, <see cref="DeviceActions.ApplyReportAsync"/>),
+/// which a device channel hands to the single writer.
+/// </summary>
+public sealed class CommandPlanner(OpenReaders readers, QuietDevices quiet, TimeProvider clock)
+{
+    /// <summary>
+    /// Everything <see cref="DeviceActions.NextCommandAsync"/> reads — the next command, its action, the rules' verdict on the device's
+    /// facts now — without writing: a device channel reads this in parallel with other requests and hands only the
+    /// writes (<see cref="DeviceActions.DeliverAsync"/>) to the single writer. Null when nothing is queued.
+    /// </summary>
+    public Task<PlannedDelivery?> PlanNextCommandAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default) =>
+        quiet.ReadUnlessQuietAsync(deviceId, newSession, () => readers.ReadAsync(async reader =>
+        {
+            // One statement: the command, its action, the device's facts and whether the request confirmed a lost device.
+            if (await QueueStatements.For(reader).NextAsync(reader, deviceId, newSession, clock.GetUtcNow(), cancellationToken)
+                is not var (command, action, device, lostConfirmed)) return null;
+            RuleVerdict? verdict = action is { State: DeviceActionState.Pending } pending
+                ? ActionRules.Evaluate(pending.Action, device, lostConfirmed ?? false)
+                : null;
+            return new PlannedDelivery(command, action, verdict);
+        }, cancellationToken));
+
+    /// <summary>
+    /// What <see cref="DeviceActions.RecordReportAsync"/> reads — the command, if it is this device's, and its action — without
+    /// writing (see <see cref="PlanNextCommandAsync"/>). Null when the command is not this device's.
+    /// </summary>
+    public async Task<PlannedReport?> PlanReportAsync(Guid deviceId, Guid commandId, CancellationToken cancellationToken = default)
+    {
+        // One statement: the command, its action, and whether anything else is waiting for the device in this session.
+        var found = await readers.ReadAsync(reader =>
+            QueueStatements.For(reader).ReportAsync(reader, commandId, clock.GetUtcNow(), cancellationToken), cancellationToken);
+        return found is not var (command, action, othersWaiting, othersOpen) || command.DeviceId != deviceId
+            ? null
+            : new PlannedReport(command, action, othersWaiting, othersOpen);
+    }
+}
