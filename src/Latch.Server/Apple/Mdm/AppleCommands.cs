@@ -8,14 +8,15 @@ namespace Latch.Server.Apple.Mdm;
 public static class AppleCommands
 {
     /// <summary>The Apple command for a queued command, or null when there is none to send (see <see cref="WhyNot"/>).</summary>
-    public static MdmCommand? ToAppleCommand(Command command, AppleEnrollment enrollment, AppleEnrollments enrollments)
+    /// <param name="unlockTokenOf">The enrolment's unlock token, decrypted; asked only for a ClearPasscode.</param>
+    public static MdmCommand? ToAppleCommand(Command command, AppleEnrollment enrollment, Func<AppleEnrollment, byte[]?> unlockTokenOf)
     {
         var uuid = command.Id.ToString("D").ToUpperInvariant();
         return command.Type switch
         {
             CommandTypes.RemoteLock => new DeviceLock(uuid),
             // The token is decrypted only here, for the command being sent, and never logged.
-            CommandTypes.ResetPasscode => enrollments.UnlockTokenOf(enrollment) is { } unlockToken ? new ClearPasscode(uuid, unlockToken) : null,
+            CommandTypes.ResetPasscode => unlockTokenOf(enrollment) is { } unlockToken ? new ClearPasscode(uuid, unlockToken) : null,
             CommandTypes.QueryDeviceInformation => new DeviceInformation(uuid, AppleEnrollments.InformationQueries),
             CommandTypes.QuerySecurityInfo => new SecurityInfo(uuid),
             _ => null,

@@ -119,8 +119,9 @@ public static class AppleMdmApi
                 services.GetRequiredService<DeviceActions>().DeliverAsync(plan, cancellationToken), http.RequestAborted);
             if (next is null) continue; // withdrawn by the rules, or moved by another request: look again
 
-            if (AppleCommands.ToAppleCommand(next, enrollment, http.RequestServices.GetRequiredService<AppleEnrollments>()) is { } mdmCommand)
-                return TypedResults.Bytes(mdmCommand.Encode(), "application/xml");
+            if (AppleCommands.ToAppleCommand(next, enrollment, e => http.RequestServices.GetRequiredService<AppleEnrollments>().UnlockTokenOf(e))
+                is { } mdmCommand)
+                return new CommandBody(mdmCommand.Encode());
 
             // Nothing an Apple device can run (or a ClearPasscode without an unlock token): fail it and look further.
             var failed = await planner.PlanReportAsync(deviceId, next.Id, http.RequestAborted);
@@ -130,6 +131,17 @@ public static class AppleMdmApi
                     http.RequestAborted);
         }
         return TypedResults.Ok(); // 200 with a zero-length body: nothing to do
+    }
+
+    // The command as the answer's body: written as it is (TypedResults.Bytes would also weigh ranges and preconditions).
+    private sealed class CommandBody(byte[] plist) : IResult
+    {
+        public Task ExecuteAsync(HttpContext http)
+        {
+            http.Response.ContentType = "application/xml";
+            http.Response.ContentLength = plist.Length;
+            return http.Response.Body.WriteAsync(plist).AsTask();
+        }
     }
 
     // A device's queue that keeps moving under it (other requests of the same device) is left for its next check-in.
