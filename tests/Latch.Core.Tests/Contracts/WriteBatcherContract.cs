@@ -141,6 +141,29 @@ public abstract class WriteBatcherContract(StorageBackend backend) : IAsyncLifet
         Assert.Equal(DeviceActionState.Done, action.State);
         Assert.Single(action.Transitions, t => t.To == DeviceActionState.Done);
     }
+
+    [Fact]
+    public async Task ErrorsOfEveryLength_ThroughTheWritersKeptStatements_AreStoredWhole()
+    {
+        // The writer keeps its statements prepared from batch to batch: a value must not be cut to the length of the
+        // one the statement was first made with.
+        var devices = await DevicesWithALockAsync(3);
+        string[] errors = ["short", new string('e', 1_500), "a medium-length error"];
+        for (var i = 0; i < devices.Count; i++)
+        {
+            var command = (await _host.With<DeviceActions, Command?>(actions => actions.NextCommandAsync(devices[i], newSession: true)))!;
+            var plan = (await _host.With<DeviceActions, PlannedReport?>(actions => actions.PlanReportAsync(devices[i], command.Id)))!;
+            var error = errors[i];
+            await Batcher.RunAsync((services, token) => services.GetRequiredService<DeviceActions>().ApplyReportAsync(plan, CommandReport.Failed(error), token));
+        }
+
+        await using var db = _host.Db();
+        for (var i = 0; i < devices.Count; i++)
+        {
+            Assert.Equal(errors[i], await db.Commands.Where(c => c.DeviceId == devices[i]).Select(c => c.Error).SingleAsync());
+            Assert.Equal(errors[i], await db.DeviceActions.Where(a => a.DeviceId == devices[i]).Select(a => a.Reason).SingleAsync());
+        }
+    }
 }
 
 public sealed class WriteBatcherOnSqlite() : WriteBatcherContract(SqliteBackend.Instance);
