@@ -96,11 +96,18 @@ public sealed class AppleDeviceRequests(IServiceProvider services, MdmSignatureV
     private static bool IsContentType(string? actual, string expected) =>
         actual is not null && actual.Split(';')[0].Trim().Equals(expected, StringComparison.OrdinalIgnoreCase);
 
-    // The whole body up to the limit; null when it is larger (whatever Content-Length claims).
+    // The whole body up to the limit; null when it is larger (whatever Content-Length claims). A body that declares its
+    // length (devices do) is read straight into an array of that size.
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
         if (request.ContentLength > limit) return null;
-        using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 4096);
+        if (request.ContentLength is { } declared)
+        {
+            var exact = new byte[declared];
+            await request.Body.ReadExactlyAsync(exact, cancellationToken);
+            return exact;
+        }
+        using var buffer = new MemoryStream(4096);
         var chunk = new byte[16 * 1024];
         int read;
         while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
