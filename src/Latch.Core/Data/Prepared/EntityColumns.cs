@@ -14,6 +14,7 @@ namespace Latch.Core.Data.Prepared;
 public sealed class EntityColumns<T> where T : class
 {
     private readonly Column[] _columns;
+    private readonly Column[] _written;
     private readonly Dictionary<string, Column> _byProperty;
     private readonly int _key;
 
@@ -27,6 +28,8 @@ public sealed class EntityColumns<T> where T : class
                 SetterFor(p)))
             .ToArray();
         _byProperty = _columns.ToDictionary(c => c.Property.Name);
+        // What an INSERT writes: every column but a key the database generates.
+        _written = _columns.Where(c => !(c.Property.IsPrimaryKey() && c.Property.ValueGenerated != ValueGenerated.Never)).ToArray();
         var key = entity.FindPrimaryKey()!.Properties.Single().Name;
         _key = Array.FindIndex(_columns, c => c.Property.Name == key);
         if (_key < 0) throw new InvalidOperationException($"The columns read for {typeof(T).Name} must include its key.");
@@ -53,17 +56,18 @@ public sealed class EntityColumns<T> where T : class
     /// </summary>
     public PreparedStatement Insert()
     {
-        var written = Written().ToList();
         return new PreparedStatement(
-            $"INSERT INTO {Table} ({string.Join(", ", written.Select(c => c.QuotedName))}) " +
-            $"VALUES ({string.Join(", ", written.Select(c => "@" + c.Property.Name))})",
-            written.Select(c => ("@" + c.Property.Name, c.Mapping)).ToArray());
+            $"INSERT INTO {Table} ({string.Join(", ", _written.Select(c => c.QuotedName))}) " +
+            $"VALUES ({string.Join(", ", _written.Select(c => "@" + c.Property.Name))})",
+            _written.Select(c => ("@" + c.Property.Name, c.Mapping)).ToArray());
     }
 
-    public object?[] InsertValues(T entity) => Written().Select(c => c.Property.GetGetter().GetClrValueUsingContainingEntity(entity)).ToArray();
-
-    private IEnumerable<Column> Written() =>
-        _columns.Where(c => !(c.Property.IsPrimaryKey() && c.Property.ValueGenerated != ValueGenerated.Never));
+    public object?[] InsertValues(T entity)
+    {
+        var values = new object?[_written.Length];
+        for (var i = 0; i < values.Length; i++) values[i] = _written[i].Property.GetGetter().GetClrValueUsingContainingEntity(entity);
+        return values;
+    }
 
     /// <summary>The instance whose columns start at <paramref name="first"/>; null when its key is NULL (an outer join found none).</summary>
     public T? Read(DbDataReader reader, int first)
