@@ -186,6 +186,26 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
         return null;
     }
 
+    /// <summary>
+    /// Reads and delivers the device's next command at once, on this scope's context: meant for a write batch
+    /// (<see cref="Data.WriteBatcher"/>), where the read sees what the batch's transaction sees and runs on the writer's
+    /// connection, whose page cache the batch's own commits keep warm. Commands the rules now refuse are withdrawn and
+    /// looked past. <c>QueueEmpty</c> is true when nothing could be handed out because nothing is open for the device.
+    /// </summary>
+    public async Task<(Command? Command, bool QueueEmpty)> DeliverNextAsync(Guid deviceId, bool newSession,
+        CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 0; attempt < MaxPlansPerDelivery; attempt++)
+        {
+            if (await planner.PlanNextCommandAsync(db, deviceId, newSession, cancellationToken) is not { } plan) return (null, true);
+            if (await DeliverAsync(plan, cancellationToken) is { } command) return (command, false);
+        }
+        return (null, false);
+    }
+
+    // A device's queue that keeps moving under one delivery (other writers, or many withdrawn commands) waits for its next check-in.
+    private const int MaxPlansPerDelivery = 20;
+
     /// <summary>What delivering the device's next command will write, read beside other requests (<see cref="CommandPlanner"/>).</summary>
     public Task<PlannedDelivery?> PlanNextCommandAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default) =>
         planner.PlanNextCommandAsync(deviceId, newSession, cancellationToken);

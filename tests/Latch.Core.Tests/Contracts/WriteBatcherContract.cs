@@ -49,6 +49,33 @@ public abstract class WriteBatcherContract(StorageBackend backend) : IAsyncLifet
     }
 
     [Fact]
+    public async Task DeliverNext_ReadsAndDeliversInsideTheBatch_AndSaysWhenNothingIsOpen()
+    {
+        var devices = await DevicesWithALockAsync(3);
+        var idle = (await _host.AddDevicesAsync(1))[0];
+
+        var (blocker, release) = HoldTheWriter();
+        var deliveries = devices.Append(idle).Select(device => Batcher.RunAsync((services, token) =>
+            services.GetRequiredService<DeviceActions>().DeliverNextAsync(device, newSession: true, token))).ToList();
+        release.SetResult();
+        await blocker;
+        var results = await Task.WhenAll(deliveries);
+
+        for (var i = 0; i < devices.Count; i++)
+        {
+            Assert.Equal(devices[i], results[i].Command!.DeviceId);
+            Assert.Equal(CommandStatus.Sent, results[i].Command!.Status);
+            Assert.False(results[i].QueueEmpty);
+        }
+        Assert.Null(results[^1].Command);
+        Assert.True(results[^1].QueueEmpty);
+        await using var db = _host.Db();
+        var actions = await db.DeviceActions.Include(a => a.Transitions).Where(a => devices.Contains(a.DeviceId)).ToListAsync();
+        Assert.Equal(3, actions.Count);
+        Assert.All(actions, action => Assert.Single(action.Transitions, t => t.To == DeviceActionState.Active));
+    }
+
+    [Fact]
     public async Task PlannedDeliveriesInOneBatch_AreAllWritten()
     {
         var devices = await DevicesWithALockAsync(5);

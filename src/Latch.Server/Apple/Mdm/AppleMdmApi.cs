@@ -84,23 +84,27 @@ public static class AppleMdmApi
         var deviceId = enrollment.DeviceId!.Value;
         checkIns.Record(deviceId);
         // Idle starts a session (a command the device put off with NotNow is offered again). Most find nothing to do:
-        // that is answered from memory or one read, without a write or a place in a commit batch. Reads happen here,
-        // beside other requests; only the writes wait for the single writer, batched with other devices' writes in
-        // one commit (WriteBatcher), and the answer goes out after that commit.
+        // those are answered from memory, without a read or a place in a commit batch. Everything else — read what to
+        // do, then write it — runs in one operation of the single writer, batched with other devices' operations in
+        // one commit (WriteBatcher), and the answer goes out after that commit. The reads run there too: on the
+        // writer's connection, whose cache its own commits keep warm (a reader's is emptied by every commit).
         var idle = report.Status == DeviceStatus.Idle;
         if (idle && quiet.IsQuiet(deviceId)) return TypedResults.Ok();
+        var quietSince = quiet.Version; // read before the queue is: see QuietDevices.Remember
         if (!idle)
         {
-            var quietSince = quiet.Version; // read before the plan: see QuietDevices.Remember
+            var recorded = ToCoreReport(report);
             var planned = Guid.TryParse(report.CommandUUID, out var commandId)
-                ? await planner.PlanReportAsync(deviceId, commandId, http.RequestAborted)
+                ? await batcher.RunAsync(async (services, cancellationToken) =>
+                {
+                    var plan = await planner.PlanReportAsync(services.GetRequiredService<LatchDbContext>(), deviceId, commandId, cancellationToken);
+                    if (plan is not null) await RecordAsync(services, deviceId, plan, recorded, report, logger, cancellationToken);
+                    return plan;
+                }, http.RequestAborted)
                 : null;
             if (planned is null)
                 return await requests.RefuseAsync(http, StatusCodes.Status400BadRequest,
                     $"CommandUUID '{report.CommandUUID}' is not one of this device's commands.", enrollment.CertificateThumbprint, deviceId);
-            var recorded = ToCoreReport(report);
-            await batcher.RunAsync((services, cancellationToken) => RecordAsync(services, deviceId, planned, recorded, report, logger, cancellationToken),
-                http.RequestAborted);
             // Nothing else was waiting: the session ends here (a command queued meanwhile sends a push, and the device
             // starts a new session for it). With nothing open at all once this report closed its command, the device's
             // next Idle is answered from memory.
@@ -113,22 +117,26 @@ public static class AppleMdmApi
 
         for (var attempt = 0; attempt < MaxDeliveryAttempts; attempt++)
         {
-            var plan = await planner.PlanNextCommandAsync(deviceId, newSession: idle, http.RequestAborted);
-            if (plan is null) break;
-            var next = await batcher.RunAsync((services, cancellationToken) =>
-                services.GetRequiredService<DeviceActions>().DeliverAsync(plan, cancellationToken), http.RequestAborted);
-            if (next is null) continue; // withdrawn by the rules, or moved by another request: look again
+            var (next, queueEmpty) = await batcher.RunAsync((services, cancellationToken) =>
+                services.GetRequiredService<DeviceActions>().DeliverNextAsync(deviceId, newSession: idle, cancellationToken), http.RequestAborted);
+            if (next is null)
+            {
+                if (queueEmpty && idle) quiet.Remember(deviceId, quietSince);
+                break;
+            }
 
             if (AppleCommands.ToAppleCommand(next, enrollment, e => http.RequestServices.GetRequiredService<AppleEnrollments>().UnlockTokenOf(e))
                 is { } mdmCommand)
                 return new CommandBody(mdmCommand.Encode());
 
             // Nothing an Apple device can run (or a ClearPasscode without an unlock token): fail it and look further.
-            var failed = await planner.PlanReportAsync(deviceId, next.Id, http.RequestAborted);
             var why = CoreReport.Failed(AppleCommands.WhyNot(next));
-            if (failed is not null)
-                await batcher.RunAsync((services, cancellationToken) => services.GetRequiredService<DeviceActions>().ApplyReportAsync(failed, why, cancellationToken),
-                    http.RequestAborted);
+            await batcher.RunAsync(async (services, cancellationToken) =>
+            {
+                if (await planner.PlanReportAsync(services.GetRequiredService<LatchDbContext>(), deviceId, next.Id, cancellationToken) is { } failed)
+                    await services.GetRequiredService<DeviceActions>().ApplyReportAsync(failed, why, cancellationToken);
+                return true;
+            }, http.RequestAborted);
         }
         return TypedResults.Ok(); // 200 with a zero-length body: nothing to do
     }
