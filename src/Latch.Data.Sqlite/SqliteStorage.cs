@@ -13,10 +13,11 @@ namespace Latch.Data.Sqlite;
 /// <summary>SQLite, the default store: one file, WAL, foreign keys on, and commits that survive a power cut.</summary>
 public static class SqliteStorage
 {
-    /// <summary>SQLite's services for Latch.Core (its bulk writer); the context itself is configured by <see cref="UseLatchSqlite"/>.</summary>
+    /// <summary>SQLite's services for Latch.Core (its bulk writer, its writer's flush); the context itself is configured by <see cref="UseLatchSqlite"/>.</summary>
     public static IServiceCollection AddLatchSqlite(this IServiceCollection services)
     {
         services.AddSingleton<IBulkWriter, SqliteBulkWriter>();
+        services.AddSingleton<IWriterDurability, SqliteWriterDurability>();
         return services;
     }
 

@@ -11,7 +11,9 @@ namespace Latch.Core.Data;
 /// reports a second. Operations queued here while a batch commits run together in the next one — one transaction,
 /// one flush — and each caller gets its result only after that commit, so nothing is acknowledged before it is
 /// durable. If one operation fails, the batch is rolled back and its operations run again one by one, each in its
-/// own transaction, so the failure stays with the operation that caused it.
+/// own transaction, so the failure stays with the operation that caused it. Where the provider can flush after the
+/// fact (<see cref="IWriterDurability"/>), the flush runs beside the next batch: a batch's callers are answered after
+/// its flush, and the writer is not idle while the disk works.
 /// </summary>
 public sealed class WriteBatcher : IAsyncDisposable
 {
@@ -20,14 +22,20 @@ public sealed class WriteBatcher : IAsyncDisposable
 
     private readonly IServiceScopeFactory _scopes;
     private readonly ILogger<WriteBatcher> _logger;
+    private readonly IEnumerable<IWriterDurability> _durabilities;
     private readonly Channel<IOperation> _queue = Channel.CreateUnbounded<IOperation>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<(IWriterFlush Flush, IOperation[] Batch)> _committed =
+        Channel.CreateUnbounded<(IWriterFlush, IOperation[])>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly Task _loop;
+    private readonly Task _flushLoop;
 
-    public WriteBatcher(IServiceScopeFactory scopes, ILogger<WriteBatcher> logger)
+    public WriteBatcher(IServiceScopeFactory scopes, ILogger<WriteBatcher> logger, IEnumerable<IWriterDurability> durabilities)
     {
         _scopes = scopes;
         _logger = logger;
+        _durabilities = durabilities;
         _loop = Task.Run(RunAsync);
+        _flushLoop = Task.Run(FlushAsync);
     }
 
     /// <summary>Runs <paramref name="operation"/> with services of a batch scope (its <see cref="LatchDbContext"/> is in the batch's transaction).</summary>
@@ -60,13 +68,24 @@ public sealed class WriteBatcher : IAsyncDisposable
     // run stay prepared (see Prepared.PreparedStatement) and no batch pays for a scope, a context and a connection.
     // Dropped after a failed batch: the next one starts from a fresh context and connection.
     private AsyncServiceScope? _writer;
+    private IWriterFlush? _writerFlush; // how the kept writer's commits are made durable, when COMMIT does not
 
     private async Task<(IServiceProvider Services, LatchDbContext Db)> WriterAsync()
     {
         if (_writer is { } kept) return (kept.ServiceProvider, kept.ServiceProvider.GetRequiredService<LatchDbContext>());
         var scope = _scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LatchDbContext>();
-        await db.Database.OpenConnectionAsync();
+        try
+        {
+            await db.Database.OpenConnectionAsync();
+            _writerFlush = _durabilities.FirstOrDefault(d => d.ProviderName == db.Database.ProviderName)
+                ?.PrepareWriter(db.Database.GetDbConnection());
+        }
+        catch
+        {
+            await scope.DisposeAsync();
+            throw;
+        }
         _writer = scope;
         return (scope.ServiceProvider, db);
     }
@@ -75,6 +94,7 @@ public sealed class WriteBatcher : IAsyncDisposable
     {
         if (_writer is not { } writer) return;
         _writer = null;
+        _writerFlush = null;
         try
         {
             await writer.DisposeAsync();
@@ -109,8 +129,37 @@ public sealed class WriteBatcher : IAsyncDisposable
             _logger.LogDebug(exception, "A batch of {Count} writes failed; running them one by one.", batch.Count);
             return false;
         }
-        foreach (var item in batch) item.Complete();
+        if (_writerFlush is { } flush) _committed.Writer.TryWrite((flush, batch.ToArray())); // answered after the flush
+        else
+            foreach (var item in batch) item.Complete();
         return true;
+    }
+
+    // Flushes committed batches and answers their callers, beside the writer. Batches committed during one flush are
+    // covered by the next, together.
+    private async Task FlushAsync()
+    {
+        var waiting = new List<(IWriterFlush Flush, IOperation[] Batch)>();
+        while (await _committed.Reader.WaitToReadAsync())
+        {
+            waiting.Clear();
+            while (_committed.Reader.TryRead(out var committed)) waiting.Add(committed);
+            Exception? failure = null;
+            try
+            {
+                // The same flush for all but across a change of writer connection, where each flushes its own commits.
+                foreach (var flush in waiting.Select(w => w.Flush).Distinct()) flush.Flush();
+            }
+            catch (Exception exception)
+            {
+                failure = exception;
+                _logger.LogError(exception, "Flushing {Count} committed batches to disk failed; their callers are told so.", waiting.Count);
+            }
+            foreach (var (_, batch) in waiting)
+            foreach (var item in batch)
+                if (failure is null) item.Complete();
+                else item.Fail(failure);
+        }
     }
 
     private async Task AloneAsync(IOperation item)
@@ -134,6 +183,8 @@ public sealed class WriteBatcher : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _loop;
+        _committed.Writer.TryComplete();
+        await _flushLoop;
         await DropWriterAsync();
     }
 

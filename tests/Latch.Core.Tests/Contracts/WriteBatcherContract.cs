@@ -6,6 +6,7 @@ using Latch.Core.Rules;
 using Latch.Core.Tests.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Latch.Core.Tests.Contracts;
 
@@ -73,6 +74,105 @@ public abstract class WriteBatcherContract(StorageBackend backend) : IAsyncLifet
         var actions = await db.DeviceActions.Include(a => a.Transitions).Where(a => devices.Contains(a.DeviceId)).ToListAsync();
         Assert.Equal(3, actions.Count);
         Assert.All(actions, action => Assert.Single(action.Transitions, t => t.To == DeviceActionState.Active));
+    }
+
+    [Fact]
+    public async Task WithAFlushAfterCommit_CallersAreAnsweredOnlyAfterIt_WhileTheNextBatchRuns()
+    {
+        var devices = await DevicesWithALockAsync(2);
+        var flush = new HeldFlush();
+        await using var batcher = BatcherFlushingWith(flush);
+
+        var first = batcher.RunAsync((services, token) =>
+            services.GetRequiredService<DeviceActions>().DeliverNextAsync(devices[0], newSession: true, token));
+        Task<(Command? Command, bool QueueEmpty)> second;
+        try
+        {
+            await flush.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            // Committed (others can read it), not yet flushed: its caller has not been answered.
+            Assert.Equal(DeviceActionState.Active, await ActionStateAsync(devices[0]));
+            Assert.False(first.IsCompleted);
+
+            // The writer does not wait for the disk: the next batch runs and commits during the flush.
+            second = batcher.RunAsync((services, token) =>
+                services.GetRequiredService<DeviceActions>().DeliverNextAsync(devices[1], newSession: true, token));
+            for (var waited = 0; await ActionStateAsync(devices[1]) != DeviceActionState.Active; waited++)
+            {
+                Assert.True(waited < 300, "the second batch did not commit while the first one's flush was running");
+                await Task.Delay(100);
+            }
+            Assert.False(first.IsCompleted);
+            Assert.False(second.IsCompleted);
+        }
+        finally
+        {
+            flush.Release(); // also when an assertion failed: the batcher must be able to stop
+        }
+
+        var results = await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.All(results, result => Assert.Equal(CommandStatus.Sent, result.Command!.Status));
+        Assert.Equal(2, flush.Flushes); // one per batch: the second committed while the first flush ran
+    }
+
+    [Fact]
+    public async Task AFailedFlush_FailsItsCallers_AndTheNextBatchIsAnsweredWhenItsFlushWorks()
+    {
+        var flush = new FailingOnceFlush();
+        await using var batcher = BatcherFlushingWith(flush);
+
+        var failed = await Assert.ThrowsAsync<IOException>(() => batcher.RunAsync((_, _) => Task.FromResult(1)));
+        Assert.Equal("the disk is gone", failed.Message);
+        Assert.Equal(2, await batcher.RunAsync((_, _) => Task.FromResult(2)).WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    private WriteBatcher BatcherFlushingWith(IWriterFlush flush)
+    {
+        using var db = _host.Db();
+        return new WriteBatcher(_host.Services.GetRequiredService<IServiceScopeFactory>(), NullLogger<WriteBatcher>.Instance,
+            [new FlushingDurability(db.Database.ProviderName!, flush)]);
+    }
+
+    private async Task<DeviceActionState> ActionStateAsync(Guid device)
+    {
+        await using var db = _host.Db();
+        return await db.DeviceActions.Where(a => a.DeviceId == device).Select(a => a.State).SingleAsync();
+    }
+
+    private sealed class FlushingDurability(string providerName, IWriterFlush flush) : IWriterDurability
+    {
+        public string ProviderName => providerName;
+
+        public IWriterFlush PrepareWriter(System.Data.Common.DbConnection connection) => flush;
+    }
+
+    // Blocks every flush until released; says when the first one started.
+    private sealed class HeldFlush : IWriterFlush
+    {
+        private readonly ManualResetEventSlim _released = new();
+        private int _flushes;
+
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Flushes => Volatile.Read(ref _flushes);
+
+        public void Release() => _released.Set();
+
+        public void Flush()
+        {
+            Interlocked.Increment(ref _flushes);
+            Entered.TrySetResult();
+            _released.Wait(TimeSpan.FromSeconds(60));
+        }
+    }
+
+    private sealed class FailingOnceFlush : IWriterFlush
+    {
+        private int _calls;
+
+        public void Flush()
+        {
+            if (Interlocked.Increment(ref _calls) == 1) throw new IOException("the disk is gone");
+        }
     }
 
     [Fact]

@@ -1,4 +1,8 @@
+using Latch.Core.Data;
+using Latch.Data.Sqlite;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Latch.Core.Tests.Storage;
 
@@ -23,6 +27,43 @@ public sealed class SqliteSettingsTests : IAsyncLifetime
         await using var command = db.Database.GetDbConnection().CreateCommand();
         command.CommandText = $"PRAGMA {pragma};";
         Assert.Equal(expected, Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task TheWritersConnection_CommitsWithoutWaitingForTheDisk_AndItsFlushSyncsTheWal_OthersKeepFull()
+    {
+        var durability = new ServiceCollection().AddLatchSqlite().BuildServiceProvider().GetServices<IWriterDurability>()
+            .Single(d => d.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite");
+        await using var writer = _database.NewContext();
+        await writer.Database.OpenConnectionAsync();
+
+        var flush = durability.PrepareWriter(writer.Database.GetDbConnection());
+
+        Assert.NotNull(flush);
+        Assert.Equal("1", await PragmaAsync(writer, "synchronous")); // NORMAL: the batcher flushes before it answers
+        Assert.Equal("8192", await PragmaAsync(writer, "wal_autocheckpoint"));
+        await writer.Database.ExecuteSqlRawAsync("""UPDATE "Users" SET "DisplayName" = "DisplayName" WHERE 0""");
+        flush.Flush(); // the -wal file is there and syncs
+        await using var other = _database.NewContext();
+        await other.Database.OpenConnectionAsync();
+        Assert.Equal("2", await PragmaAsync(other, "synchronous"));
+    }
+
+    [Fact]
+    public async Task AnInMemoryDatabase_HasNoWriterFlush_ItsCommitsStayAsTheyAre()
+    {
+        var durability = new ServiceCollection().AddLatchSqlite().BuildServiceProvider().GetServices<IWriterDurability>().Single();
+        await using var connection = new SqliteConnection("Data Source=:memory:");
+        await connection.OpenAsync();
+
+        Assert.Null(durability.PrepareWriter(connection));
+    }
+
+    private static async Task<string?> PragmaAsync(LatchDbContext db, string pragma)
+    {
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = $"PRAGMA {pragma};";
+        return Convert.ToString(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact]
