@@ -6,10 +6,11 @@ using Microsoft.EntityFrameworkCore;
 namespace Latch.Core.Actions;
 
 /// <summary>
-/// The reads of a device's command round trip, made beside other requests on <see cref="OpenReaders"/> (no scoped
-/// context, no write transaction): what delivering its next command or recording its report will write. The writes
-/// themselves are <see cref="DeviceActions"/>' (<see cref="DeviceActions.DeliverAsync"/>, <see cref="DeviceActions.ApplyReportAsync"/>),
-/// which a device channel hands to the single writer.
+/// The reads of a device's command round trip: what delivering its next command or recording its report will write.
+/// Made either beside other requests on <see cref="OpenReaders"/> (no scoped context, no write transaction), or on a
+/// given context — the single writer's, inside its batch, where the Apple channel reads and writes a request in one
+/// operation. The writes themselves are <see cref="DeviceActions"/>' (<see cref="DeviceActions.DeliverAsync"/>,
+/// <see cref="DeviceActions.ApplyReportAsync"/>).
 /// </summary>
 public sealed class CommandPlanner(OpenReaders readers, QuietDevices quiet, TimeProvider clock)
 {
