@@ -41,10 +41,12 @@ public abstract class AppleMdmStorageContract(StorageBackend backend) : IAsyncLi
     [Fact]
     public async Task ThirtyDevices_LockedInOneRequest_AllCheckInAtOnce_EachGetsItsOwnLock_AllDone()
     {
+        // No push, from enrolment on: a session woken by the first TokenUpdate's push must not race with the test's
+        // sessions (it could take the lock); the devices check in by themselves, all at once.
         var devices = await Task.WhenAll(Enumerable.Range(0, 30).Select(i =>
-            _server.EnrolledDeviceAsync(i % 3 == 0 ? AppleDeviceKind.IPad : AppleDeviceKind.IPhone)));
+            _server.EnrolledDeviceAsync(i % 3 == 0 ? AppleDeviceKind.IPad : AppleDeviceKind.IPhone, pushAnswer: FakeApnsAnswer.ServiceUnavailable)));
         var ids = await Task.WhenAll(devices.Select(_server.DeviceIdOfAsync));
-        _server.Apns!.DefaultAnswer = FakeApnsAnswer.ServiceUnavailable; // no push: the devices check in by themselves, all at once
+        _server.Apns!.DefaultAnswer = FakeApnsAnswer.ServiceUnavailable;
 
         var response = await _server.Admin.PostAsJsonAsync("/v1.0/deviceManagement/managedDevices/executeAction",
             new { actionName = "remoteLock", deviceIds = ids.Select(id => id.ToString()).ToArray() });
