@@ -195,12 +195,23 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
     public async Task<(Command? Command, bool QueueEmpty)> DeliverNextAsync(Guid deviceId, bool newSession,
         CancellationToken cancellationToken = default)
     {
+        await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken); // the batch's, inside one
+        var delivered = (Command: (Command?)null, QueueEmpty: false);
         for (var attempt = 0; attempt < MaxPlansPerDelivery; attempt++)
         {
-            if (await planner.PlanNextCommandAsync(db, deviceId, newSession, cancellationToken) is not { } plan) return (null, true);
-            if (await DeliverAsync(plan, cancellationToken) is { } command) return (command, false);
+            if (await planner.PlanNextCommandAsync(db, deviceId, newSession, cancellationToken) is not { } plan)
+            {
+                delivered = (null, true);
+                break;
+            }
+            if (await DeliverAsync(plan, cancellationToken) is { } command)
+            {
+                delivered = (command, false);
+                break;
+            }
         }
-        return (null, false);
+        await transaction.CommitAsync(cancellationToken);
+        return delivered;
     }
 
     // A device's queue that keeps moving under one delivery (other writers, or many withdrawn commands) waits for its next check-in.
@@ -244,13 +255,19 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
         return claimed;
     }
 
-    /// <summary>Records a device's report on one of its commands and moves the action to match. Idempotent.</summary>
+    /// <summary>
+    /// Records a device's report on one of its commands and moves the action to match. Idempotent. Reads on this
+    /// scope's context, so inside a write batch the read is the writer's (see <see cref="DeliverNextAsync"/>).
+    /// </summary>
     /// <returns>What happened, and the command as it now is (null when it is not this device's).</returns>
     public async Task<(ReportOutcome Outcome, Command? Command)> RecordReportAsync(Guid deviceId, Guid commandId, CommandReport report,
         CancellationToken cancellationToken = default)
     {
-        var plan = await PlanReportAsync(deviceId, commandId, cancellationToken);
-        return plan is null ? (ReportOutcome.UnknownCommand, null) : await ApplyReportAsync(plan, report, cancellationToken);
+        await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken); // the read and its write together
+        if (await planner.PlanReportAsync(db, deviceId, commandId, cancellationToken) is not { } plan) return (ReportOutcome.UnknownCommand, null);
+        var recorded = await ApplyReportAsync(plan, report, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return recorded;
     }
 
     /// <summary>What recording a report will write, read beside other requests (<see cref="CommandPlanner"/>).</summary>

@@ -242,6 +242,28 @@ public abstract class DeviceActionsContract(StorageBackend backend) : IAsyncLife
     }
 
     [Fact]
+    public async Task DeliverNext_WithdrawsWhatTheRulesNowRefuse_DeliversTheNextCommand_ThenSaysTheQueueIsEmpty()
+    {
+        var device = await AddAsync(Platform.Android, "6.0");
+        var locked = (await RequestAsync(RemoteAction.RemoteLock, [device])).Queued[0].ActionId;
+        _host.Clock.Advance(TimeSpan.FromSeconds(1)); // the lock is first in the queue
+        var reset = (await RequestAsync(RemoteAction.ResetPasscode, [device])).Queued[0].ActionId;
+        await using (var db = _host.Db()) // the facts changed so that only the lock is refused now
+            await db.Devices.Where(d => d.Id == device).ExecuteUpdateAsync(s => s.SetProperty(d => d.PasscodeSet, false));
+
+        var (delivered, emptyAfterIt) = await _host.With<DeviceActions, (Command?, bool)>(actions => actions.DeliverNextAsync(device, newSession: true));
+        var (none, empty) = await _host.With<DeviceActions, (Command?, bool)>(actions => actions.DeliverNextAsync(device, newSession: false));
+
+        Assert.Equal(DeviceActionState.NotSupported, (await ActionAsync(locked)).State);
+        Assert.Equal(DeviceActionState.Active, (await ActionAsync(reset)).State);
+        Assert.Equal(CommandTypes.ResetPasscode, delivered!.Type);
+        Assert.False(emptyAfterIt);
+        Assert.Equal(CommandStatus.Sent, delivered.Status);
+        Assert.Equal(delivered.Id, none?.Id); // in the same session a sent command is offered again until reported
+        Assert.False(empty);
+    }
+
+    [Fact]
     public async Task Delivery_LostConfirmationTravelsWithTheRequest()
     {
         var device = await AddAsync(Platform.IOS, adjust: d => d.IsLost = true);

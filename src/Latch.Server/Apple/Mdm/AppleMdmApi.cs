@@ -131,12 +131,8 @@ public static class AppleMdmApi
 
             // Nothing an Apple device can run (or a ClearPasscode without an unlock token): fail it and look further.
             var why = CoreReport.Failed(AppleCommands.WhyNot(next));
-            await batcher.RunAsync(async (services, cancellationToken) =>
-            {
-                if (await planner.PlanReportAsync(services.GetRequiredService<LatchDbContext>(), deviceId, next.Id, cancellationToken) is { } failed)
-                    await services.GetRequiredService<DeviceActions>().ApplyReportAsync(failed, why, cancellationToken);
-                return true;
-            }, http.RequestAborted);
+            await batcher.RunAsync((services, cancellationToken) =>
+                services.GetRequiredService<DeviceActions>().RecordReportAsync(deviceId, next.Id, why, cancellationToken), http.RequestAborted);
         }
         return TypedResults.Ok(); // 200 with a zero-length body: nothing to do
     }
