@@ -42,7 +42,9 @@ public static class SqliteStorage
 /// <summary>
 /// Per-connection settings. WAL lets readers run beside the one writer; synchronous=FULL makes a commit
 /// durable before it returns (an accepted command must survive a power cut); busy_timeout waits for the
-/// writer instead of failing at once.
+/// writer instead of failing at once. Set on every open, pooled connections included: the device writer's connection
+/// runs synchronous=NORMAL while it is the writer (<see cref="SqliteWriterDurability"/>), and whoever gets it from the
+/// pool next commits with FULL again.
 /// </summary>
 internal sealed class SqlitePragmas : DbConnectionInterceptor
 {

@@ -50,6 +50,22 @@ public sealed class SqliteSettingsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheWritersConnection_BackInThePool_CommitsDurablyAgainForItsNextUser()
+    {
+        var durability = new ServiceCollection().AddLatchSqlite().BuildServiceProvider().GetServices<IWriterDurability>().Single();
+        await using (var writer = _database.NewContext())
+        {
+            await writer.Database.OpenConnectionAsync();
+            Assert.NotNull(durability.PrepareWriter(writer.Database.GetDbConnection()));
+        } // the writer is dropped (as after a failed batch): its connection goes back to the pool, NORMAL still set on it
+
+        await using var next = _database.NewContext();
+        await next.Database.OpenConnectionAsync();
+
+        Assert.Equal("2", await PragmaAsync(next, "synchronous"));
+    }
+
+    [Fact]
     public async Task AnInMemoryDatabase_HasNoWriterFlush_ItsCommitsStayAsTheyAre()
     {
         var durability = new ServiceCollection().AddLatchSqlite().BuildServiceProvider().GetServices<IWriterDurability>().Single();
