@@ -32,8 +32,7 @@ public sealed class SqliteSettingsTests : IAsyncLifetime
     [Fact]
     public async Task TheWritersConnection_CommitsWithoutWaitingForTheDisk_AndItsFlushSyncsTheWal_OthersKeepFull()
     {
-        var durability = new ServiceCollection().AddLatchSqlite().BuildServiceProvider().GetServices<IWriterDurability>()
-            .Single(d => d.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite");
+        var durability = SqliteDurability();
         await using var writer = _database.NewContext();
         await writer.Database.OpenConnectionAsync();
 
@@ -52,7 +51,7 @@ public sealed class SqliteSettingsTests : IAsyncLifetime
     [Fact]
     public async Task TheWritersConnection_BackInThePool_CommitsDurablyAgainForItsNextUser()
     {
-        var durability = new ServiceCollection().AddLatchSqlite().BuildServiceProvider().GetServices<IWriterDurability>().Single();
+        var durability = SqliteDurability();
         await using (var writer = _database.NewContext())
         {
             await writer.Database.OpenConnectionAsync();
@@ -68,11 +67,18 @@ public sealed class SqliteSettingsTests : IAsyncLifetime
     [Fact]
     public async Task AnInMemoryDatabase_HasNoWriterFlush_ItsCommitsStayAsTheyAre()
     {
-        var durability = new ServiceCollection().AddLatchSqlite().BuildServiceProvider().GetServices<IWriterDurability>().Single();
+        var durability = SqliteDurability();
         await using var connection = new SqliteConnection("Data Source=:memory:");
         await connection.OpenAsync();
 
         Assert.Null(durability.PrepareWriter(connection));
+    }
+
+    // What AddLatchSqlite registers for the writer, as WriteBatcher finds it.
+    private static IWriterDurability SqliteDurability()
+    {
+        using var services = new ServiceCollection().AddLatchSqlite().BuildServiceProvider();
+        return services.GetServices<IWriterDurability>().Single(d => d.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite");
     }
 
     private static async Task<string?> PragmaAsync(LatchDbContext db, string pragma)
