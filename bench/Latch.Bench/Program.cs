@@ -31,6 +31,16 @@ if (args.Contains("--apple"))
     return;
 }
 
+// The SQLite statements of a lock round trip alone, on a copy of an enrolled fleet (see BENCHMARKS.md). Usage:
+//   dotnet run -c Release --project bench/Latch.Bench -- --storage-floor --snapshot DIR [--devices 10000] [--batches 16,64] [--runs 3]
+if (args.Contains("--storage-floor"))
+{
+    AppleStorageFloor.Run(OptionText("--snapshot") ?? throw new ArgumentException("--storage-floor needs --snapshot DIR (an enrolled fleet)."),
+        Option("--devices", 10_000), (OptionText("--batches") ?? "16,64").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToList(),
+        Option("--runs", 3));
+    return;
+}
+
 // Bulk remote lock of N devices (action records + queued commands, committed) against one-by-one requests,
 // on SQLite and PostgreSQL, each run on a fresh database. Usage (see BENCHMARKS.md):
 //   dotnet run -c Release --project bench/Latch.Bench -- [--devices 100000] [--runs 5] [--one-by-one 2000]
