@@ -117,29 +117,9 @@ internal static class AppleStorageFloor
         {
             Exec(db, "BEGIN");
             for (var i = start; i < Math.Min(start + half, count); i++)
-            {
-                reads.Start();
-                Read(db, next, devices[i]);
-                reads.Stop();
-                writes.Start();
-                if (Step(db, claim, commands[i]) != 1) throw new InvalidOperationException("The claim found no queued command.");
-                Step(db, move, actions[i], "Active", Now + 2);
-                Step(db, transition, actions[i], "Pending", "Active", Now + 2, "The device fetched the command.");
-                Step(db, audit, Now + 2, devices[i], actions[i], "RemoteLock: Pending → Active. The device fetched the command.");
-                writes.Stop();
-            }
+                Settle(i, next, devices[i], claim, "Pending", "Active", Now + 2, "The device fetched the command.");
             for (var i = Math.Max(start - half, 0); i < Math.Min(start, count); i++)
-            {
-                reads.Start();
-                Read(db, report, commands[i]);
-                reads.Stop();
-                writes.Start();
-                if (Step(db, record, commands[i]) != 1) throw new InvalidOperationException("The report found no open command.");
-                Step(db, move, actions[i], "Done", Now + 3);
-                Step(db, transition, actions[i], "Active", "Done", Now + 3, "The device acknowledged the command.");
-                Step(db, audit, Now + 3, devices[i], actions[i], "RemoteLock: Active → Done. The device acknowledged the command.");
-                writes.Stop();
-            }
+                Settle(i, report, commands[i], record, "Active", "Done", Now + 3, "The device acknowledged the command.");
             commit.Start();
             Exec(db, "COMMIT");
             commit.Stop();
@@ -152,6 +132,20 @@ internal static class AppleStorageFloor
             throw new InvalidOperationException($"{done[0]} of {count} actions are done.");
         foreach (var statement in new[] { insertAction, insertCommand, next, report, claim, record, move, transition, audit }) statement.Dispose();
         return new Result(spent / count, reads.Elapsed / count, writes.Elapsed / count, commit.Elapsed / count, wall.Elapsed / count);
+
+        // One half of device i's round trip: its read, then the command's change and the action's move with its rows.
+        void Settle(int i, sqlite3_stmt read, string key, sqlite3_stmt change, string from, string to, long at, string detail)
+        {
+            reads.Start();
+            Read(db, read, key);
+            reads.Stop();
+            writes.Start();
+            if (Step(db, change, commands[i]) != 1) throw new InvalidOperationException($"Command {commands[i]} did not move to {to}.");
+            Step(db, move, actions[i], to, at);
+            Step(db, transition, actions[i], from, to, at, detail);
+            Step(db, audit, at, devices[i], actions[i], $"RemoteLock: {from} → {to}. {detail}");
+            writes.Stop();
+        }
     }
 
     private static sqlite3_stmt Prepare(sqlite3 db, string sql)
