@@ -15,7 +15,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using CoreReport = Latch.Core.Commands.CommandReport;
-using DeviceReport = Latch.Protocols.Apple.CommandReport;
+using Latch.Core.Sessions;
+using Latch.Protocols.Apple;
 using ReportOutcome = Latch.Core.Commands.ReportOutcome;
 
 namespace Latch.Bench;
@@ -54,28 +55,29 @@ internal static class AppleBreakdown
             _ = await scope.ServiceProvider.GetRequiredService<AppleEnrollments>().FindByCertificateAsync(thumbprints[deviceId])
                 ?? throw new InvalidOperationException("No enrolment.");
         }
+        // The device session as the Apple endpoint calls it (one writer operation per request), commands "encoded" as their ids.
         async Task IdleAsync(IServiceProvider services, Guid deviceId)
         {
             await using var scope = services.CreateAsyncScope();
             _ = await scope.ServiceProvider.GetRequiredService<AppleEnrollments>().FindByCertificateAsync(thumbprints[deviceId]);
-            if (await scope.ServiceProvider.GetRequiredService<DeviceActions>().NextCommandAsync(deviceId, newSession: true) is not null)
+            if ((await services.GetRequiredService<DeviceSessions>().ExchangeAsync(deviceId, SessionStart.New, [], 1, CommandIds.Instance)).Commands.Count > 0)
                 throw new InvalidOperationException("A command was queued.");
         }
         async Task<Guid> FetchAsync(IServiceProvider services, Guid deviceId)
         {
             await using var scope = services.CreateAsyncScope();
             _ = await scope.ServiceProvider.GetRequiredService<AppleEnrollments>().FindByCertificateAsync(thumbprints[deviceId]);
-            return (await scope.ServiceProvider.GetRequiredService<DeviceActions>().NextCommandAsync(deviceId, newSession: true))?.Id
-                ?? throw new InvalidOperationException("No command was queued.");
+            var exchange = await services.GetRequiredService<DeviceSessions>().ExchangeAsync(deviceId, SessionStart.New, [], 1, CommandIds.Instance);
+            return exchange.Commands.Count == 1 ? exchange.Commands[0] : throw new InvalidOperationException("No command was queued.");
         }
         async Task AcknowledgeAsync(IServiceProvider services, Guid deviceId, Guid commandId)
         {
             await using var scope = services.CreateAsyncScope();
             _ = await scope.ServiceProvider.GetRequiredService<AppleEnrollments>().FindByCertificateAsync(thumbprints[deviceId]);
-            var actions = scope.ServiceProvider.GetRequiredService<DeviceActions>();
-            var (outcome, _) = await actions.RecordReportAsync(deviceId, commandId, CoreReport.Acknowledged);
-            if (outcome != ReportOutcome.Recorded) throw new InvalidOperationException($"The report was {outcome}.");
-            if (await actions.NextCommandAsync(deviceId, newSession: false) is not null) throw new InvalidOperationException("Another command.");
+            var exchange = await services.GetRequiredService<DeviceSessions>().ExchangeAsync(deviceId, SessionStart.Continues,
+                [new DeviceReport(commandId, CoreReport.Acknowledged)], 1, CommandIds.Instance);
+            if (exchange.Reports[0] != ReportOutcome.Recorded) throw new InvalidOperationException($"The report was {exchange.Reports[0]}.");
+            if (exchange.Commands.Count > 0) throw new InvalidOperationException("Another command.");
         }
         async Task QueueLocksAsync()
         {
@@ -137,7 +139,7 @@ internal static class AppleBreakdown
             key.Dispose();
             publicKey.Dispose();
         }
-        await StepAsync("server decodes an Idle report (plist)", d => Task.FromResult(DeviceReport.Decode(d.Idle.Body)));
+        await StepAsync("server decodes an Idle report (plist)", d => Task.FromResult(CommandResponse.Decode(d.Idle.Body)));
         await StepAsync("EF Core: a new scope and DbContext, up to its connection being open (a context's first database access)",
             d => OpenAndCloseAsync(database.Services));
         await StepAsync("    the same with DbContext pooling (AddDbContextPool; an experiment, not Latch's setting)", d => OpenAndCloseAsync(pooled.Services));
@@ -354,4 +356,12 @@ internal static class AppleBreakdown
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }
+}
+
+/// <summary>Commands "encoded" as their ids: the breakdown measures Core's work, not a wire format.</summary>
+internal sealed class CommandIds : ICommandEncoder<Guid>
+{
+    public static readonly CommandIds Instance = new();
+
+    public CommandEncoding<Guid> Encode(Latch.Core.Commands.Command command, DeviceAction? action) => CommandEncoding.Send(command.Id);
 }

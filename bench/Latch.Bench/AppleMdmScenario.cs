@@ -15,7 +15,7 @@ using Latch.Protocols.Apple;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using DeviceReport = Latch.Protocols.Apple.CommandReport;
+
 
 namespace Latch.Bench;
 
@@ -225,7 +225,7 @@ internal static class AppleMdmScenario
                 await device.EnrollAsync(cancellationToken);
                 var enrolled = Stopwatch.GetTimestamp();
                 var first = await device.RunSessionAsync(cancellationToken);
-                if (!first.Completed || first.Commands.Count == 0 || first.Commands.Any(c => c.Answer != CommandStatus.Acknowledged))
+                if (!first.Completed || first.Commands.Count == 0 || first.Commands.Any(c => c.Answer != CommandResponseStatus.Acknowledged))
                 {
                     device.Dispose();
                     throw new InvalidOperationException($"{device.DeviceName}: the first session did not end well: {first.Error}");
@@ -402,7 +402,7 @@ internal static class AppleMdmScenario
     private static byte[] AcknowledgedReport(BenchDevice device, string commandUuid) => Plist.Write(new PlistDict(
     [
         new("CommandUUID", new PlistString(commandUuid)),
-        new("Status", new PlistString(nameof(CommandStatus.Acknowledged))),
+        new("Status", new PlistString(nameof(CommandResponseStatus.Acknowledged))),
         new("UDID", new PlistString(device.Device.Udid)),
     ]));
 
@@ -444,7 +444,7 @@ internal static class AppleMdmScenario
     private static async Task<(HttpStatusCode? Status, byte[] Answer, string? Error)> PutAsync(HttpClient client, Uri url, SignedBody message)
     {
         using var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = new ByteArrayContent(message.Body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue(DeviceReport.ContentType);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(CommandResponse.ContentType);
         request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
         request.Headers.TryAddWithoutValidation(SimulatedAppleDevice.SignatureHeaderName, message.Signature);
         try

@@ -28,7 +28,7 @@ internal static class ConsoleListScenario
             await using var database = await BenchDatabase.SqliteAsync();
             await SeedAsync(database, size);
             var listing = new DeviceListing(database.Services.GetRequiredService<IServiceScopeFactory>());
-            var all = DeviceScope.Group(BuiltInGroups.AllDevices.Id);
+            var all = ListingScope.Group(BuiltInGroups.AllDevices.Id);
             var lastPage = (int)Math.Min(499, (size - 1) / 100);
             (string Name, DeviceListQuery Query)[] scenarios =
             [

@@ -2,11 +2,11 @@ using Latch.Core.Access;
 using Latch.Core.Actions;
 using Latch.Core.Commands;
 using Latch.Core.Data;
-using Latch.Core.Data.Prepared;
 using Latch.Core.Devices;
 using Latch.Core.Enrollment;
 using Latch.Core.Groups;
 using Latch.Core.Secrets;
+using Latch.Core.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -25,8 +25,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<SecretProtector>();
         services.AddSingleton<BulkInsert>();
         services.AddSingleton<WriteBatcher>();
-        services.AddSingleton<OpenReaders>();
-        services.AddSingleton<CommandPlanner>();
+        services.AddSingleton<CheckInRecorder>();
+        services.AddSingleton<DeviceSessions>();
         services.AddScoped<CommandQueue>();
         services.AddScoped<DeviceActions>();
         services.AddScoped<ActionPreview>();

@@ -25,8 +25,7 @@ builder.Services.AddOptions<CommandQueueOptions>().Bind(builder.Configuration.Ge
 builder.Services.AddLatchCore();
 builder.Services.AddLatchStorage(builder.Configuration);
 builder.Services.AddHostedService<CommandExpiry>();
-builder.Services.AddSingleton<CheckInRecorder>();
-builder.Services.AddHostedService(provider => provider.GetRequiredService<CheckInRecorder>());
+builder.Services.AddHostedService<CheckInFlush>();
 builder.Services.AddAppleChannel(builder.Configuration);
 builder.Services.AddHostedService<SimulatedAppleFleet>();
 // Apple devices may present their enrolment identity as a TLS client certificate on HTTPS endpoints. It is issued

@@ -26,7 +26,7 @@ public sealed class CliTests
             Assert.Equal(3, server.Checkins.OfType<Authenticate>().Select(a => a.UDID).Distinct().Count());
             Assert.Equal(3, server.Checkins.OfType<TokenUpdate>().Count());
             Assert.Equal(3, server.Checkins.OfType<CheckOut>().Count());
-            Assert.Equal(6, server.Reports.Count(r => r.Status == CommandStatus.Idle));
+            Assert.Equal(6, server.Reports.Count(r => r.Status == CommandResponseStatus.Idle));
             var lines = output.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
             Assert.Contains(lines, l => l.StartsWith("Simulated iPhone 1 (ada.lovelace): DeviceLock -> Error (", StringComparison.Ordinal) && l.Contains("NoPasscodeSet", StringComparison.Ordinal));
             Assert.Contains(lines, l => l.StartsWith("Simulated iPhone 2 (ada.lovelace): SecurityInfo -> Acknowledged", StringComparison.Ordinal));

@@ -27,7 +27,7 @@ public sealed class Enrolled : IAsyncDisposable
     public static string NewUuid() => Guid.NewGuid().ToString("D").ToUpperInvariant();
 
     /// <summary>Queues the command for this device, runs a session, and returns the device's report on it.</summary>
-    public async Task<CommandReport> SendAsync(MdmCommand command)
+    public async Task<CommandResponse> SendAsync(MdmCommand command)
     {
         Server.Enqueue(command, Device.Udid);
         var session = await Device.RunSessionAsync(TestContext.Current.CancellationToken);

@@ -36,7 +36,7 @@ public sealed class FakeMdmServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly Lock _lock = new();
     private readonly List<CheckinMessage> _checkins = [];
-    private readonly List<CommandReport> _reports = [];
+    private readonly List<CommandResponse> _reports = [];
     private readonly List<SeenSignature> _signatures = [];
     private readonly Dictionary<string, LinkedList<MdmCommand>> _queues = [];
     private readonly Dictionary<string, MdmCommand> _sent = [];
@@ -68,7 +68,7 @@ public sealed class FakeMdmServer : IAsyncDisposable
 
     public IReadOnlyList<CheckinMessage> Checkins { get { lock (_lock) return [.. _checkins]; } }
 
-    public IReadOnlyList<CommandReport> Reports { get { lock (_lock) return [.. _reports]; } }
+    public IReadOnlyList<CommandResponse> Reports { get { lock (_lock) return [.. _reports]; } }
 
     public IReadOnlyList<SeenSignature> Signatures { get { lock (_lock) return [.. _signatures]; } }
 
@@ -138,19 +138,19 @@ public sealed class FakeMdmServer : IAsyncDisposable
                 MaxConcurrentSessions = Math.Max(MaxConcurrentSessions, concurrent);
             }
 
-            var body = await ReadAsync(context, CommandReport.ContentType);
+            var body = await ReadAsync(context, CommandResponse.ContentType);
             if (body is null)
             {
                 return;
             }
 
-            var report = CommandReport.Decode(body);
+            var report = CommandResponse.Decode(body);
             MdmCommand? next;
             lock (_lock)
             {
                 _reports.Add(report);
                 var udid = report.UDID!;
-                if (report.Status == CommandStatus.Idle && _deferred.Remove(udid, out var deferred))
+                if (report.Status == CommandResponseStatus.Idle && _deferred.Remove(udid, out var deferred))
                 {
                     // A new session: what the device put off before is offered again, first.
                     foreach (var command in Enumerable.Reverse(deferred))
@@ -158,7 +158,7 @@ public sealed class FakeMdmServer : IAsyncDisposable
                         Queue(udid).AddFirst(command);
                     }
                 }
-                else if (report.Status == CommandStatus.NotNow && _sent.TryGetValue(report.CommandUUID!, out var putOff))
+                else if (report.Status == CommandResponseStatus.NotNow && _sent.TryGetValue(report.CommandUUID!, out var putOff))
                 {
                     // Not again in this session: the device said it cannot now.
                     (_deferred.TryGetValue(udid, out var list) ? list : _deferred[udid] = []).Add(putOff);
@@ -171,7 +171,7 @@ public sealed class FakeMdmServer : IAsyncDisposable
                 }
             }
 
-            if (report.Status == CommandStatus.Idle)
+            if (report.Status == CommandResponseStatus.Idle)
             {
                 // Room for a second session to overlap, if the device failed to serialise them.
                 await Task.Delay(50);

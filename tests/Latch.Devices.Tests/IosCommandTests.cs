@@ -14,7 +14,7 @@ public sealed class IosCommandTests
 
         var report = await run.SendAsync(new DeviceLock(Enrolled.NewUuid()));
 
-        Assert.Equal(CommandStatus.Acknowledged, report.Status);
+        Assert.Equal(CommandResponseStatus.Acknowledged, report.Status);
         Assert.Equal(run.Device.Udid, report.UDID);
         Assert.False(report.Dict.ContainsKey("MessageResult"));
         Assert.True(run.Device.IsLocked);
@@ -27,7 +27,7 @@ public sealed class IosCommandTests
 
         var report = await run.SendAsync(new DeviceLock(Enrolled.NewUuid()) { Message = "Found me? Call", PhoneNumber = "+44 20 7946 0000" });
 
-        Assert.Equal(CommandStatus.Acknowledged, report.Status);
+        Assert.Equal(CommandResponseStatus.Acknowledged, report.Status);
         Assert.Equal(new PlistString("Success"), report.Dict["MessageResult"]);
         Assert.Equal("Found me? Call", run.Device.LockMessage);
         Assert.Equal("+44 20 7946 0000", run.Device.LockPhoneNumber);
@@ -42,7 +42,7 @@ public sealed class IosCommandTests
 
         var report = await run.SendAsync(new DeviceLock(Enrolled.NewUuid()));
 
-        Assert.Equal(CommandStatus.Error, report.Status);
+        Assert.Equal(CommandResponseStatus.Error, report.Status);
         var error = Assert.Single(report.ErrorChain);
         Assert.Equal(SimulatedAppleDevice.NoPasscodeSetErrorCode, error.ErrorCode);
         Assert.Equal(SimulatedAppleDevice.ErrorDomain, error.ErrorDomain);
@@ -50,7 +50,7 @@ public sealed class IosCommandTests
         Assert.Contains("NoPasscodeSet", error.USEnglishDescription, StringComparison.Ordinal);
         Assert.StartsWith("Simulated", error.LocalizedDescription, StringComparison.Ordinal);
         Assert.False(run.Device.IsLocked);
-        Assert.Equal(CommandStatus.Error, Assert.Single(run.Device.ReceivedCommands).Answer);
+        Assert.Equal(CommandResponseStatus.Error, Assert.Single(run.Device.ReceivedCommands).Answer);
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class IosCommandTests
 
         var report = await run.SendAsync(new DeviceLock(Enrolled.NewUuid()) { Message = "Lost" });
 
-        Assert.Equal(CommandStatus.Error, report.Status);
+        Assert.Equal(CommandResponseStatus.Error, report.Status);
         Assert.Equal(new PlistString("NoPasscodeSet"), report.Dict["MessageResult"]);
     }
 
@@ -73,7 +73,7 @@ public sealed class IosCommandTests
 
         var report = await run.SendAsync(new ClearPasscode(Enrolled.NewUuid(), token));
 
-        Assert.Equal(CommandStatus.Acknowledged, report.Status);
+        Assert.Equal(CommandResponseStatus.Acknowledged, report.Status);
         Assert.Empty(report.ErrorChain);
         Assert.False(run.Device.PasscodeSet);
     }
@@ -87,7 +87,7 @@ public sealed class IosCommandTests
 
         var report = await run.SendAsync(new ClearPasscode(Enrolled.NewUuid(), wrong));
 
-        Assert.Equal(CommandStatus.Error, report.Status);
+        Assert.Equal(CommandResponseStatus.Error, report.Status);
         var error = Assert.Single(report.ErrorChain);
         Assert.Equal(SimulatedAppleDevice.InvalidUnlockTokenErrorCode, error.ErrorCode);
         Assert.Contains("unlock token is not valid", error.USEnglishDescription, StringComparison.Ordinal);
@@ -106,7 +106,7 @@ public sealed class IosCommandTests
 
         var report = await run.SendAsync(new DeviceInformation(Enrolled.NewUuid(), queries));
 
-        Assert.Equal(CommandStatus.Acknowledged, report.Status);
+        Assert.Equal(CommandResponseStatus.Acknowledged, report.Status);
         Assert.Equal(new PlistString("DeviceInformation"), report.Dict["RequestType"]);
         var answers = Assert.IsType<PlistDict>(report.Dict["QueryResponses"]);
         Assert.Equal(new PlistString("Ada's iPhone"), answers["DeviceName"]);
@@ -130,7 +130,7 @@ public sealed class IosCommandTests
 
         var report = await run.SendAsync(new SecurityInfo(Enrolled.NewUuid()));
 
-        Assert.Equal(CommandStatus.Acknowledged, report.Status);
+        Assert.Equal(CommandResponseStatus.Acknowledged, report.Status);
         var info = Assert.IsType<PlistDict>(report.Dict["SecurityInfo"]);
         Assert.Equal(PlistBoolean.False, info["PasscodePresent"]);
         Assert.Equal(PlistBoolean.True, info["PasscodeCompliant"]);
@@ -147,7 +147,7 @@ public sealed class IosCommandTests
 
         var report = await run.SendAsync(command);
 
-        Assert.Equal(CommandStatus.Error, report.Status);
+        Assert.Equal(CommandResponseStatus.Error, report.Status);
         var error = Assert.Single(report.ErrorChain);
         Assert.Equal(SimulatedAppleDevice.UnsupportedCommandErrorCode, error.ErrorCode);
         Assert.Contains("'EraseDevice' is not supported", error.LocalizedDescription, StringComparison.Ordinal);
@@ -163,7 +163,7 @@ public sealed class IosCommandTests
 
         var report = await run.SendAsync(command);
 
-        Assert.Equal(CommandStatus.CommandFormatError, report.Status);
+        Assert.Equal(CommandResponseStatus.CommandFormatError, report.Status);
         var received = Assert.Single(run.Device.ReceivedCommands);
         Assert.Equal(("DeviceInformation", uuid), (received.RequestType, received.CommandUUID));
         Assert.Contains("Queries", received.Detail, StringComparison.Ordinal);

@@ -12,7 +12,7 @@ public sealed class MacCommandTests
 
         var report = await run.SendAsync(new DeviceLock(Enrolled.NewUuid()) { PIN = "482913", Message = "Return to IT" });
 
-        Assert.Equal(CommandStatus.Acknowledged, report.Status);
+        Assert.Equal(CommandResponseStatus.Acknowledged, report.Status);
         Assert.True(run.Device.IsLocked);
         Assert.Equal("482913", run.Device.LockPin);
     }
@@ -28,7 +28,7 @@ public sealed class MacCommandTests
 
         var report = await run.SendAsync(new DeviceLock(Enrolled.NewUuid()) { PIN = pin });
 
-        Assert.Equal(CommandStatus.CommandFormatError, report.Status);
+        Assert.Equal(CommandResponseStatus.CommandFormatError, report.Status);
         Assert.False(run.Device.IsLocked);
     }
 
@@ -39,7 +39,7 @@ public sealed class MacCommandTests
 
         var report = await run.SendAsync(new DeviceLock(Enrolled.NewUuid()) { PIN = "000000" });
 
-        Assert.Equal(CommandStatus.Acknowledged, report.Status);
+        Assert.Equal(CommandResponseStatus.Acknowledged, report.Status);
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class MacCommandTests
 
         var report = await run.SendAsync(new ClearPasscode(Enrolled.NewUuid(), new byte[] { 1, 2, 3 }));
 
-        Assert.Equal(CommandStatus.Error, report.Status);
+        Assert.Equal(CommandResponseStatus.Error, report.Status);
         var error = Assert.Single(report.ErrorChain);
         Assert.Equal(SimulatedAppleDevice.NotSupportedOnThisPlatformErrorCode, error.ErrorCode);
         Assert.Contains("not supported on macOS", error.LocalizedDescription, StringComparison.Ordinal);

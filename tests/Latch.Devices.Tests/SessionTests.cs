@@ -18,7 +18,7 @@ public sealed class SessionTests
         Assert.True(session.Completed);
         Assert.Empty(session.Commands);
         var idle = Assert.Single(run.Server.Reports);
-        Assert.Equal(CommandStatus.Idle, idle.Status);
+        Assert.Equal(CommandResponseStatus.Idle, idle.Status);
         Assert.Null(idle.CommandUUID);
         Assert.Equal(run.Device.Udid, idle.UDID);
     }
@@ -40,7 +40,7 @@ public sealed class SessionTests
         Assert.Equal(["SecurityInfo", "DeviceLock", "DeviceInformation"], session.Commands.Select(c => c.RequestType));
         Assert.Equal([1, 2, 3], session.Commands.Select(c => c.Sequence));
         Assert.Equal(
-            [CommandStatus.Idle, CommandStatus.Acknowledged, CommandStatus.Acknowledged, CommandStatus.Acknowledged],
+            [CommandResponseStatus.Idle, CommandResponseStatus.Acknowledged, CommandResponseStatus.Acknowledged, CommandResponseStatus.Acknowledged],
             run.Server.Reports.Select(r => r.Status));
         Assert.Equal(session.Commands, run.Device.ReceivedCommands);
     }
@@ -54,15 +54,15 @@ public sealed class SessionTests
         run.Device.AnswerNotNow(count: 1);
 
         var first = await run.Device.RunSessionAsync(Ct);
-        Assert.Equal(CommandStatus.NotNow, Assert.Single(first.Commands).Answer);
+        Assert.Equal(CommandResponseStatus.NotNow, Assert.Single(first.Commands).Answer);
         Assert.False(run.Device.IsLocked);
 
         var second = await run.Device.RunSessionAsync(Ct);
         var again = Assert.Single(second.Commands);
-        Assert.Equal((command.CommandUUID, CommandStatus.Acknowledged), (again.CommandUUID, again.Answer));
+        Assert.Equal((command.CommandUUID, CommandResponseStatus.Acknowledged), (again.CommandUUID, again.Answer));
         Assert.True(run.Device.IsLocked);
         Assert.Equal(
-            [CommandStatus.Idle, CommandStatus.NotNow, CommandStatus.Idle, CommandStatus.Acknowledged],
+            [CommandResponseStatus.Idle, CommandResponseStatus.NotNow, CommandResponseStatus.Idle, CommandResponseStatus.Acknowledged],
             run.Server.Reports.Select(r => r.Status));
     }
 
@@ -77,7 +77,7 @@ public sealed class SessionTests
         var session = await run.Device.RunSessionAsync(Ct);
 
         Assert.Equal(
-            [("SecurityInfo", CommandStatus.Acknowledged), ("DeviceLock", CommandStatus.NotNow)],
+            [("SecurityInfo", CommandResponseStatus.Acknowledged), ("DeviceLock", CommandResponseStatus.NotNow)],
             session.Commands.Select(c => (c.RequestType, c.Answer)));
     }
 
@@ -198,7 +198,7 @@ public sealed class SessionTests
 
         var session = await run.Device.OnPushAsync(run.Device.PushMagic, Ct);
 
-        Assert.Equal(CommandStatus.Acknowledged, Assert.Single(session!.Commands).Answer);
+        Assert.Equal(CommandResponseStatus.Acknowledged, Assert.Single(session!.Commands).Answer);
         Assert.True(run.Device.IsLocked);
     }
 
@@ -213,7 +213,7 @@ public sealed class SessionTests
         await Task.WhenAll((Task)first, pushed, third);
 
         Assert.Equal(1, run.Server.MaxConcurrentSessions);
-        Assert.Equal(3, run.Server.Reports.Count(r => r.Status == CommandStatus.Idle));
+        Assert.Equal(3, run.Server.Reports.Count(r => r.Status == CommandResponseStatus.Idle));
         Assert.True((await first).Completed);
         Assert.True((await pushed)!.Completed);
         Assert.True((await third).Completed);

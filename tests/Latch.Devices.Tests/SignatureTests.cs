@@ -32,7 +32,7 @@ public sealed class SignatureTests
         var idle = run.Device.CreateIdleReport();
 
         var response = await run.Device.SendRawAsync(
-            run.Device.Profile.ServerUrl, CommandReport.ContentType, idle, SignatureMode.Valid, TestContext.Current.CancellationToken);
+            run.Device.Profile.ServerUrl, CommandResponse.ContentType, idle, SignatureMode.Valid, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(response.Body.IsEmpty);
@@ -49,7 +49,7 @@ public sealed class SignatureTests
         for (var i = 0; i < 2; i++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Put, run.Device.Profile.ServerUrl) { Content = new ByteArrayContent(idle) };
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue(CommandReport.ContentType);
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(CommandResponse.ContentType);
             request.Headers.TryAddWithoutValidation(SimulatedAppleDevice.SignatureHeaderName, signature);
             using var response = await run.Server.Client.SendAsync(request, TestContext.Current.CancellationToken);
 

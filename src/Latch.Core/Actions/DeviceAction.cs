@@ -35,16 +35,6 @@ public sealed class DeviceAction
 
     public List<DeviceActionTransition> Transitions { get; private init; } = [];
 
-    /// <summary>
-    /// A detached copy as it is now, without its transitions: what a write attaches, so that a write that is rolled back
-    /// and run again (a <see cref="Data.WriteBatcher"/> batch) starts from the state that was read, not a half-moved one.
-    /// </summary>
-    internal DeviceAction Copy() => new()
-    {
-        Id = Id, RequestId = RequestId, DeviceId = DeviceId, CommandId = CommandId, Action = Action, State = State, Reason = Reason,
-        RequestedBy = RequestedBy, RequestedAt = RequestedAt, LastUpdatedAt = LastUpdatedAt, ProtectedPasscode = ProtectedPasscode,
-    };
-
     internal static DeviceAction Queue(ActionRequest request, Guid deviceId, Guid commandId, string? protectedPasscode = null) =>
         New(request, deviceId, commandId, DeviceActionState.Pending, reason: null, protectedPasscode);
 
@@ -83,6 +73,20 @@ public sealed class DeviceAction
         ArgumentException.ThrowIfNullOrWhiteSpace(error);
         Move(DeviceActionState.Failed, now, error, DeviceActionState.Pending, DeviceActionState.Active);
         Reason = error;
+    }
+
+    /// <summary>
+    /// The device made the new passcode itself and returned it once with its report (Windows: <c>NewPINValue</c>); it is
+    /// kept like a passcode Latch makes, encrypted (<paramref name="protectedPasscode"/>), for an administrator to reveal.
+    /// </summary>
+    public void KeepDevicePasscode(string protectedPasscode)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(protectedPasscode);
+        if (Action != RemoteAction.ResetPasscode)
+            throw new InvalidOperationException($"A {Action} action has no passcode to keep.");
+        if (ProtectedPasscode is not null)
+            throw new InvalidOperationException("This action already has its passcode.");
+        ProtectedPasscode = protectedPasscode;
     }
 
     /// <summary>Facts changed between the request and delivery and the rules now refuse the action.</summary>

@@ -8,6 +8,7 @@ using Latch.Core.Data;
 using Latch.Core.Devices;
 using Latch.Core.Rules;
 using Latch.Core.Secrets;
+using Latch.Core.Sessions;
 using Microsoft.EntityFrameworkCore;
 
 namespace Latch.Core.Actions;
@@ -17,7 +18,7 @@ namespace Latch.Core.Actions;
 /// transaction, committed before the caller answers; then each device's fetches and reports move its action.
 /// </summary>
 public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkInsert bulk, SecretProtector secrets, IDeviceWakeUp wakeUp,
-    CommandPlanner planner, TimeProvider clock)
+    TimeProvider clock)
 {
     public async Task<BulkActionOutcome> RequestAsync(ActionRequestInput input, CancellationToken cancellationToken = default)
     {
@@ -174,147 +175,150 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
     private sealed record UnrecordedDevices(List<Guid>? NotFound, List<Guid>? AlreadyPending);
 
     /// <summary>
-    /// The next command to hand to a device, with its action moved to active. The rules run again first:
-    /// a device whose facts changed since the request gets its action withdrawn as notSupported instead.
+    /// Hands the device up to <paramref name="maxCommands"/> commands, next first, each claimed (sent) with its action
+    /// active. Before a command is claimed the rules run again — a device whose facts changed since the request gets
+    /// the action withdrawn as notSupported — and the channel's encoder says whether the device can run it: one it
+    /// cannot run fails with the encoder's reason and is never recorded as sent. Inside a device session's write
+    /// (<see cref="Sessions.DeviceSessions"/>). <c>QueueEmpty</c>: nothing was open for the device in this session.
     /// </summary>
-    public async Task<Command?> NextCommandAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default)
+    internal async Task<(List<TWire> Commands, bool QueueEmpty)> DeliverAsync<TWire>(Guid deviceId, bool newSession, int maxCommands,
+        ICommandEncoder<TWire> encoder, CancellationToken cancellationToken)
     {
-        // Most check-ins find nothing to do: the plan answers those from memory or one read, without a write transaction.
-        while (await PlanNextCommandAsync(deviceId, newSession, cancellationToken) is { } plan)
-            if (await DeliverAsync(plan, cancellationToken) is { } command)
-                return command;
-        return null;
-    }
-
-    /// <summary>
-    /// Reads and delivers the device's next command at once, on this scope's context: meant for a write batch
-    /// (<see cref="Data.WriteBatcher"/>), where the read sees what the batch's transaction sees and runs on the writer's
-    /// connection, whose page cache the batch's own commits keep warm. Commands the rules now refuse are withdrawn and
-    /// looked past. <c>QueueEmpty</c> is true when nothing could be handed out because nothing is open for the device.
-    /// </summary>
-    public async Task<(Command? Command, bool QueueEmpty)> DeliverNextAsync(Guid deviceId, bool newSession,
-        CancellationToken cancellationToken = default)
-    {
-        await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken); // the batch's, inside one
-        var delivered = (Command: (Command?)null, QueueEmpty: false);
-        for (var attempt = 0; attempt < MaxPlansPerDelivery; attempt++)
+        await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken);
+        var sent = new List<TWire>(maxCommands);
+        var claimed = new HashSet<Guid>();
+        var queueEmpty = false;
+        // One loop. A claimed command stays open, so a later read finds it again among the first ones and passes it by;
+        // a read is repeated only when another request moved a command under this one, or when commands were withdrawn
+        // or failed and the read may have left more behind.
+        for (var read = 0; read < MaxReadsPerDelivery && sent.Count < maxCommands; read++)
         {
-            if (await planner.PlanNextCommandAsync(db, deviceId, newSession, cancellationToken) is not { } plan)
+            var next = await queue.NextAsync(deviceId, newSession, maxCommands, cancellationToken);
+            queueEmpty = next.Count == 0;
+            var readAgain = false;
+            foreach (var queued in next.Where(q => !claimed.Contains(q.Command.Id)))
             {
-                delivered = (null, true);
-                break;
+                var delivery = await DeliverOneAsync(queued, encoder, cancellationToken);
+                if (delivery.Stale) { readAgain = true; break; }
+                if (delivery.Sent)
+                {
+                    sent.Add(delivery.Wire!);
+                    claimed.Add(queued.Command.Id);
+                    if (sent.Count == maxCommands) break;
+                }
+                else
+                {
+                    readAgain = next.Count == maxCommands; // a full read may have left more behind the one dropped
+                }
             }
-            if (await DeliverAsync(plan, cancellationToken) is { } command)
-            {
-                delivered = (command, false);
-                break;
-            }
+            if (!readAgain) break;
         }
         await transaction.CommitAsync(cancellationToken);
-        return delivered;
+        return (sent, queueEmpty);
     }
 
     // A device's queue that keeps moving under one delivery (other writers, or many withdrawn commands) waits for its next check-in.
-    private const int MaxPlansPerDelivery = 20;
+    private const int MaxReadsPerDelivery = 20;
 
-    /// <summary>What delivering the device's next command will write, read beside other requests (<see cref="CommandPlanner"/>).</summary>
-    public Task<PlannedDelivery?> PlanNextCommandAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default) =>
-        planner.PlanNextCommandAsync(deviceId, newSession, cancellationToken);
+    private readonly record struct Delivery<TWire>(bool Sent, bool Stale, TWire? Wire);
 
-    /// <summary>
-    /// Writes a planned delivery: the command claimed (sent) and its action active — or, when the rules now refuse
-    /// it, the action withdrawn. Returns the command to send, or null when there is none in this plan (withdrawn, or
-    /// another request moved the command since it was read): plan again then. The claim is a conditional UPDATE on
-    /// the command's state, and an action only changes together with its command, so a stale plan writes nothing.
-    /// </summary>
-    public async Task<Command?> DeliverAsync(PlannedDelivery plan, CancellationToken cancellationToken = default)
+    private async Task<Delivery<TWire>> DeliverOneAsync<TWire>(QueuedCommand queued, ICommandEncoder<TWire> encoder,
+        CancellationToken cancellationToken)
     {
-        var (command, action, verdict) = plan;
+        var (command, action, device, lostConfirmed) = queued;
         var now = clock.GetUtcNow();
-        await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken);
-        if (verdict is { IsSupported: false } refused)
+        if (action is { State: DeviceActionState.Pending } && ActionRules.Evaluate(action.Action, device, lostConfirmed) is { IsSupported: false } refused)
         {
             if (await queue.WithdrawAsync(command.Id, refused.Reason!, cancellationToken))
             {
-                var withdrawn = db.DeviceActions.Attach(action!.Copy()).Entity;
-                withdrawn.Withdraw(refused.Reason!, now);
-                await db.SaveChangesAsync(cancellationToken);
+                action.Withdraw(refused.Reason!, now);
+                await ActionMoves.For(db).SaveAsync(db, action, cancellationToken);
             }
-            await transaction.CommitAsync(cancellationToken);
-            return null;
+            return default;
         }
 
-        if (await queue.ClaimAsync(command.Copy(), cancellationToken) is not { } claimed) return null;
+        var encoding = encoder.Encode(command, action);
+        if (encoding.WhyNot is { } whyNot)
+        {
+            var (outcome, failed) = await queue.RecordAsync(command, CommandReport.Failed(whyNot), cancellationToken);
+            if (outcome == ReportOutcome.Recorded && action is not null && !action.State.IsFinal())
+            {
+                action.Fail(failed.Error!, now);
+                await ActionMoves.For(db).SaveAsync(db, action, cancellationToken);
+            }
+            return default;
+        }
+
+        if (await queue.ClaimAsync(command, cancellationToken) is null) return new Delivery<TWire>(Sent: false, Stale: true, default);
         if (action is { State: DeviceActionState.Pending })
         {
-            var sent = action.Copy();
-            sent.MarkSent(now);
-            await QueueStatements.For(db).SaveMovedAsync(db, sent, cancellationToken);
+            action.MarkSent(now);
+            await ActionMoves.For(db).SaveAsync(db, action, cancellationToken);
         }
-        await transaction.CommitAsync(cancellationToken);
-        return claimed;
+        return new Delivery<TWire>(Sent: true, Stale: false, encoding.Wire);
     }
 
     /// <summary>
-    /// Records a device's report on one of its commands and moves the action to match. Idempotent. Reads on this
-    /// scope's context, so inside a write batch the read is the writer's (see <see cref="DeliverNextAsync"/>).
+    /// Records a device's report on one of its commands and moves the action to match, with the facts and any secret
+    /// the device answered with. Idempotent: a replayed report, or one on a finished command, changes nothing; a command
+    /// that is not this device's is <see cref="ReportOutcome.UnknownCommand"/> and changes nothing either.
     /// </summary>
-    /// <returns>What happened, and the command as it now is (null when it is not this device's).</returns>
-    public async Task<(ReportOutcome Outcome, Command? Command)> RecordReportAsync(Guid deviceId, Guid commandId, CommandReport report,
-        CancellationToken cancellationToken = default)
+    internal async Task<(ReportOutcome Outcome, ReportedCommand? Reported)> RecordReportAsync(Guid deviceId, DeviceReport report,
+        CancellationToken cancellationToken)
     {
-        await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken); // the read and its write together
-        if (await planner.PlanReportAsync(db, deviceId, commandId, cancellationToken) is not { } plan) return (ReportOutcome.UnknownCommand, null);
-        var recorded = await ApplyReportAsync(plan, report, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return recorded;
-    }
-
-    /// <summary>What recording a report will write, read beside other requests (<see cref="CommandPlanner"/>).</summary>
-    public Task<PlannedReport?> PlanReportAsync(Guid deviceId, Guid commandId, CancellationToken cancellationToken = default) =>
-        planner.PlanReportAsync(deviceId, commandId, cancellationToken);
-
-    /// <summary>Writes a planned report: the command's new state (conditional, so a replay changes nothing) and its action's.</summary>
-    public async Task<(ReportOutcome Outcome, Command Command)> ApplyReportAsync(PlannedReport plan, CommandReport report,
-        CancellationToken cancellationToken = default)
-    {
-        await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken);
-        var (outcome, command) = await queue.RecordAsync(plan.Command.Copy(), report, cancellationToken);
-        if (outcome == ReportOutcome.Recorded && plan.Action is { } read && !read.State.IsFinal())
+        await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken); // the read and its writes together
+        if (await queue.ReportedAsync(deviceId, report.CommandId, cancellationToken) is not { } reported)
+            return (ReportOutcome.UnknownCommand, null);
+        var (outcome, command) = await queue.RecordAsync(reported.Command, report.Report, cancellationToken);
+        if (outcome == ReportOutcome.Recorded)
         {
-            var action = read.Copy();
-            var now = clock.GetUtcNow();
-            switch (report.Kind)
+            if (reported.Action is { } action && !action.State.IsFinal())
             {
-                case CommandReportKind.NotNow when action.State == DeviceActionState.Active:
-                    action.Defer(now);
-                    break;
-                case CommandReportKind.Acknowledged:
-                    if (action.State == DeviceActionState.Pending) action.MarkSent(now);
-                    action.Complete(now);
-                    break;
-                case CommandReportKind.Error:
-                    action.Fail(command.Error!, now);
-                    break;
+                Move(action, report, command);
+                await ActionMoves.For(db).SaveAsync(db, action, cancellationToken);
             }
-            await QueueStatements.For(db).SaveMovedAsync(db, action, cancellationToken);
+            if (report is { Facts: { } facts, Report.Kind: CommandReportKind.Acknowledged })
+            {
+                var device = await db.Devices.FirstAsync(d => d.Id == deviceId, cancellationToken);
+                facts.ApplyTo(device);
+                await db.SaveChangesAsync(cancellationToken);
+            }
         }
         await transaction.CommitAsync(cancellationToken);
-        return (outcome, command);
+        return (outcome, reported);
+    }
+
+    private void Move(DeviceAction action, DeviceReport report, Command command)
+    {
+        var now = clock.GetUtcNow();
+        switch (report.Report.Kind)
+        {
+            case CommandReportKind.NotNow when action.State == DeviceActionState.Active:
+                action.Defer(now);
+                break;
+            case CommandReportKind.Acknowledged:
+                if (action.State == DeviceActionState.Pending) action.MarkSent(now);
+                if (report.Secret is { } secret) action.KeepDevicePasscode(secrets.Protect(secret));
+                action.Complete(now);
+                break;
+            case CommandReportKind.Error:
+                action.Fail(command.Error!, now);
+                break;
+        }
     }
 
     /// <summary>An administrator cancels an action whose command the device has not fetched yet.</summary>
     public async Task CancelAsync(Guid actionId, string canceledBy, CancellationToken cancellationToken = default)
     {
         await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken);
-        var action = await db.DeviceActions.FirstOrDefaultAsync(a => a.Id == actionId, cancellationToken)
+        var action = await db.DeviceActions.AsNoTracking().FirstOrDefaultAsync(a => a.Id == actionId, cancellationToken)
             ?? throw new ActionRequestException($"There is no action {actionId}.");
         if (action.State != DeviceActionState.Pending)
             throw new ActionRequestException($"Only a pending action can be canceled; this one is {action.State}.");
         if (action.CommandId is not { } commandId || !await queue.CancelAsync(commandId, $"Canceled by {canceledBy}.", cancellationToken))
             throw new ActionRequestException("The device has already fetched this command, so it can no longer be canceled.");
         action.Cancel(canceledBy, clock.GetUtcNow());
-        await db.SaveChangesAsync(cancellationToken);
+        await ActionMoves.For(db).SaveAsync(db, action, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 
@@ -396,9 +400,12 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
     {
         var actionIds = dropped.Where(c => c.DeviceActionId is not null).Select(c => c.DeviceActionId!.Value).ToList();
         if (actionIds.Count == 0) return;
-        var actions = await db.DeviceActions.Where(a => EF.Parameter(actionIds).Contains(a.Id)).ToListAsync(cancellationToken);
+        var actions = await db.DeviceActions.AsNoTracking().Where(a => EF.Parameter(actionIds).Contains(a.Id)).ToListAsync(cancellationToken);
         foreach (var action in actions.Where(a => !a.State.IsFinal()))
+        {
             action.Fail(why, now);
+            await ActionMoves.For(db).SaveAsync(db, action, cancellationToken);
+        }
     }
 
     // EF.Parameter sends the ids as one array parameter (json_each on SQLite, = ANY on PostgreSQL): one statement
@@ -439,15 +446,3 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
         _ => throw new ArgumentOutOfRangeException(nameof(action)),
     };
 }
-
-/// <summary>What delivering a device's next command will write, as read beforehand (<see cref="DeviceActions.PlanNextCommandAsync"/>).</summary>
-/// <param name="Verdict">The rules' verdict at delivery, for an action still pending; null otherwise.</param>
-public sealed record PlannedDelivery(Command Command, DeviceAction? Action, RuleVerdict? Verdict);
-
-/// <summary>A device's report about to be recorded, as read beforehand (<see cref="DeviceActions.PlanReportAsync"/>).</summary>
-/// <param name="OthersWaiting">
-/// Whether the device had other commands to fetch in this session when the report was read. When it had none, a channel
-/// may end the session without looking again: a command queued since then wakes the device for a new session.
-/// </param>
-/// <param name="OthersOpen">Whether the device had any other open command, NotNow ones included.</param>
-public sealed record PlannedReport(Command Command, DeviceAction? Action, bool OthersWaiting = true, bool OthersOpen = true);

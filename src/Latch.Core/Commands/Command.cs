@@ -32,9 +32,6 @@ public sealed class Command
 
     /// <summary>The device's error, or why the command was dropped.</summary>
     public string? Error { get; internal set; }
-
-    /// <summary>A copy as it is now (a write changes its copy, and a plan stays as it was read).</summary>
-    internal Command Copy() => (Command)MemberwiseClone();
 }
 
 public static class CommandTypes
@@ -103,3 +100,15 @@ public enum ReportOutcome
     /// <summary>No such command for this device: another device's, or never issued.</summary>
     UnknownCommand,
 }
+
+/// <summary>A command that can be handed out now, with what delivering it needs (<see cref="CommandQueue.NextAsync"/>).</summary>
+/// <param name="LostConfirmed">Whether the action's request confirmed acting on a device marked lost.</param>
+public sealed record QueuedCommand(Command Command, Actions.DeviceAction? Action, Devices.Device Device, bool LostConfirmed);
+
+/// <summary>A command a device reported on, as read before the report is recorded (<see cref="CommandQueue.ReportedAsync"/>).</summary>
+/// <param name="OthersWaiting">
+/// Whether the device had other commands to fetch in this session. When it had none, the session may end without
+/// looking again: a command queued since then wakes the device for a new session.
+/// </param>
+/// <param name="OthersOpen">Whether the device had any other open command, NotNow ones included.</param>
+public sealed record ReportedCommand(Command Command, Actions.DeviceAction? Action, bool OthersWaiting, bool OthersOpen);

@@ -47,39 +47,24 @@ public sealed class CommandQueue(LatchDbContext db, BulkInsert bulk, QuietDevice
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>Whether <see cref="NextAsync"/> could find a command now; a read only (or none, for a device known quiet).</summary>
-    public async Task<bool> HasOpenAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default) =>
-        await quiet.ReadUnlessQuietAsync(deviceId, newSession, () => PeekAsync(deviceId, newSession, cancellationToken)) is not null;
-
     /// <summary>
-    /// The device's next command, by priority then age, marked sent. A sent command without a report is offered
-    /// again (delivery is at least once; the command id makes a repeat harmless). NotNow commands wait for the
-    /// device's next session: pass <paramref name="newSession"/> when the device starts one (Apple: Idle).
+    /// The device's next commands that can be handed out now, by priority then age, at most <paramref name="limit"/>, each
+    /// with what delivering it needs (its action, the device's facts, the request's lost confirmation); a read only.
+    /// A sent command without a report is offered again (delivery is at least once; the command id makes a repeat
+    /// harmless). NotNow commands wait for the device's next session: pass <paramref name="newSession"/> when the device
+    /// starts one (Apple: Idle). Claim each with <see cref="ClaimAsync"/>.
     /// </summary>
-    public async Task<Command?> NextAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default)
+    public async Task<List<QueuedCommand>> NextAsync(Guid deviceId, bool newSession, int limit, CancellationToken cancellationToken = default)
     {
-        while (await PeekAsync(deviceId, newSession, cancellationToken) is { } next)
-            if (await ClaimAsync(next, cancellationToken) is { } claimed)
-                return claimed;
-        return null; // (a command another request moved first is looked for again)
-    }
-
-    /// <summary>The command <see cref="NextAsync"/> would hand out now, read without a write (claim it with <see cref="ClaimAsync"/>).</summary>
-    public Task<Command?> PeekAsync(Guid deviceId, bool newSession, CancellationToken cancellationToken = default) =>
-        InOrder(deviceId, newSession).FirstOrDefaultAsync(cancellationToken);
-
-    /// <summary>The device's commands that could be handed out now, next first (for a caller that reads more with them).</summary>
-    public IQueryable<Command> InOrder(Guid deviceId, bool newSession)
-    {
-        var now = clock.GetUtcNow();
-        var eligible = newSession ? CommandStatuses.Open : [CommandStatus.Queued, CommandStatus.Sent];
-        return db.Commands.AsNoTracking()
-            .Where(c => c.DeviceId == deviceId && eligible.Contains(c.Status) && c.ExpiresAt > now)
-            .OrderBy(c => c.Priority).ThenBy(c => c.EnqueuedAt).ThenBy(c => c.Id);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken); // the statement needs an open connection
+        var next = await QueueStatements.For(db).NextAsync(db, deviceId, newSession, limit, clock.GetUtcNow(), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return next;
     }
 
     /// <summary>
-    /// Marks a command read by <see cref="PeekAsync"/> as sent — unless another request moved it since, which the
+    /// Marks a command read by <see cref="NextAsync"/> as sent — unless another request moved it since, which the
     /// conditional UPDATE sees: null then, and the caller looks again. Returns the command as sent.
     /// </summary>
     public async Task<Command?> ClaimAsync(Command seen, CancellationToken cancellationToken = default)
@@ -95,25 +80,19 @@ public sealed class CommandQueue(LatchDbContext db, BulkInsert bulk, QuietDevice
     }
 
     /// <summary>
-    /// Records what the device said about one of its commands. Idempotent: a replayed report, or one for a
-    /// finished command, changes nothing. A command id that is not this device's is refused, not recorded.
+    /// One of the device's commands, as a report on it finds it: with its action, and whether the device has other
+    /// commands waiting in this session or open at all. Null when there is no such command or it is another device's.
     /// </summary>
-    public async Task<(ReportOutcome Outcome, Command? Command)> ReportAsync(
-        Guid deviceId, Guid commandId, CommandReport report, CancellationToken cancellationToken = default)
+    public async Task<ReportedCommand?> ReportedAsync(Guid deviceId, Guid commandId, CancellationToken cancellationToken = default)
     {
-        var command = await FindAsync(deviceId, commandId, cancellationToken);
-        return command is null ? (ReportOutcome.UnknownCommand, null) : await RecordAsync(command, report, cancellationToken);
-    }
-
-    /// <summary>One of the device's commands as it is now; null when there is no such command or it is another device's.</summary>
-    public async Task<Command?> FindAsync(Guid deviceId, Guid commandId, CancellationToken cancellationToken = default)
-    {
-        var command = await db.Commands.AsNoTracking().FirstOrDefaultAsync(c => c.Id == commandId, cancellationToken);
-        return command?.DeviceId == deviceId ? command : null;
+        await using var transaction = await JoinedTransaction.BeginAsync(db, cancellationToken);
+        var found = await QueueStatements.For(db).ReportAsync(db, commandId, clock.GetUtcNow(), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return found?.Command.DeviceId == deviceId ? found : null;
     }
 
     /// <summary>
-    /// Records a report on a command read earlier (<see cref="FindAsync"/>). The UPDATE is conditional on the command
+    /// Records a report on a command read earlier (<see cref="ReportedAsync"/>). The UPDATE is conditional on the command
     /// still being open, so a report that raced with another (or with an expiry) is <see cref="ReportOutcome.AlreadyRecorded"/>.
     /// </summary>
     public async Task<(ReportOutcome Outcome, Command Command)> RecordAsync(Command command, CommandReport report,

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Latch.Core.Actions;
-using Latch.Core.Audit;
 using Latch.Core.Data;
 using Latch.Core.Data.Prepared;
 using Latch.Core.Devices;
@@ -12,21 +11,18 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace Latch.Core.Commands;
 
 /// <summary>
-/// The statements of a device's command round trip — read the next command with what delivering it needs, claim it,
-/// read a report's command, record the report, move the action — as prepared statements (see
-/// <see cref="PreparedStatement"/>). They say in SQL what <see cref="CommandQueue"/> and <see cref="DeviceActions"/>
-/// say in LINQ elsewhere; the queue and action contract tests run them on SQLite and PostgreSQL.
+/// The queue's statements on a device's command round trip — read the next commands with what delivering them needs,
+/// claim one, read a report's command, record the report — as prepared statements (see <see cref="PreparedStatement"/>).
+/// Only <see cref="CommandQueue"/> runs them; its contract tests run them on SQLite and PostgreSQL.
 /// </summary>
-public sealed class QueueStatements
+internal sealed class QueueStatements
 {
     private static readonly ConditionalWeakTable<IModel, QueueStatements> ByModel = new();
 
     private readonly EntityColumns<Command> _commands;
     private readonly EntityColumns<DeviceAction> _actions;
     private readonly EntityColumns<Device> _devices;
-    private readonly EntityColumns<DeviceActionTransition> _transitions;
-    private readonly EntityColumns<AuditEvent> _audit;
-    private readonly PreparedStatement _next, _report, _claim, _record, _moveAction, _insertTransition, _insertAudit;
+    private readonly PreparedStatement _next, _report, _claim, _record;
     private readonly int _nextLostOrdinal, _reportWaitingOrdinal;
 
     /// <summary>The statements for <paramref name="db"/>'s model (built once per model: the provider decides the SQL's types).</summary>
@@ -43,8 +39,6 @@ public sealed class QueueStatements
             nameof(Device.PasscodeSet), nameof(Device.AzureAdJoined), nameof(Device.Supervised), nameof(Device.HasUnlockToken),
             nameof(Device.IsLost), nameof(Device.UnenrolledAt));
         var requests = new EntityColumns<ActionRequest>(model, sql, nameof(ActionRequest.Id), nameof(ActionRequest.LostDeviceConfirmed));
-        _transitions = new EntityColumns<DeviceActionTransition>(model, sql);
-        _audit = new EntityColumns<AuditEvent>(model, sql);
 
         var c = _commands;
         var a = _actions;
@@ -57,7 +51,7 @@ public sealed class QueueStatements
         // the (Status, ExpiresAt) index — every queued command of every device — instead of this device's commands.
         var notExpired = (string alias) => $"CASE WHEN {alias}.{c[nameof(Command.ExpiresAt)]} > @now THEN 1 ELSE 0 END = 1";
 
-        // CommandQueue.InOrder: the device's commands that can be handed out now, next first.
+        // The device's commands that can be handed out now, next first: the one place that says the queue's order.
         _next = new PreparedStatement(
             $"""
              SELECT {c.SelectList("c")}, {a.SelectList("a")}, {_devices.SelectList("d")}, r.{requests[nameof(ActionRequest.LostDeviceConfirmed)]}
@@ -68,9 +62,10 @@ public sealed class QueueStatements
              WHERE c.{c[nameof(Command.DeviceId)]} = @device AND c.{c[nameof(Command.Status)]} IN (@status0, @status1, @status2)
                AND {notExpired("c")}
              ORDER BY c.{c[nameof(Command.Priority)]}, c.{c[nameof(Command.EnqueuedAt)]}, c.{c[nameof(Command.Id)]}
-             LIMIT 1
+             LIMIT @limit
              """,
-            ("@device", deviceId), ("@status0", status), ("@status1", status), ("@status2", status), ("@now", time));
+            ("@device", deviceId), ("@status0", status), ("@status1", status), ("@status2", status), ("@now", time),
+            ("@limit", c.Mapping(nameof(Command.DeliveryCount))));
         _nextLostOrdinal = c.Count + a.Count + _devices.Count;
 
         var othersOpen = (string statuses) =>
@@ -109,40 +104,33 @@ public sealed class QueueStatements
             ("@status", status), ("@finished", c.Mapping(nameof(Command.FinishedAt))), ("@error", c.Mapping(nameof(Command.Error))),
             ("@id", id), ("@from0", status), ("@from1", status), ("@from2", status));
 
-        _moveAction = new PreparedStatement(
-            $"""
-             UPDATE {a.Table} SET {a[nameof(DeviceAction.State)]} = @state, {a[nameof(DeviceAction.Reason)]} = @reason,
-               {a[nameof(DeviceAction.LastUpdatedAt)]} = @at
-             WHERE {a[nameof(DeviceAction.Id)]} = @id
-             """,
-            ("@state", a.Mapping(nameof(DeviceAction.State))), ("@reason", a.Mapping(nameof(DeviceAction.Reason))),
-            ("@at", a.Mapping(nameof(DeviceAction.LastUpdatedAt))), ("@id", a.Mapping(nameof(DeviceAction.Id))));
-        _insertTransition = _transitions.Insert();
-        _insertAudit = _audit.Insert();
     }
 
-    /// <summary>The device's next command that can be handed out now, its action, the device's facts and the request's lost confirmation.</summary>
-    public async Task<(Command Command, DeviceAction? Action, Device Device, bool? LostConfirmed)?> NextAsync(DbContext db, Guid deviceId,
-        bool newSession, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>The device's next commands that can be handed out now (at most <paramref name="limit"/>), each with its action, the device's facts and the request's lost confirmation.</summary>
+    public async Task<List<QueuedCommand>> NextAsync(DbContext db, Guid deviceId, bool newSession, int limit, DateTimeOffset now,
+        CancellationToken cancellationToken)
     {
         var statuses = newSession ? CommandStatuses.Open : [CommandStatus.Queued, CommandStatus.Sent, CommandStatus.Sent];
-        await using var reader = await _next.Bind(db, deviceId, statuses[0], statuses[1], statuses[2], now).ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken)) return null;
-        var command = _commands.Read(reader, 0)!;
-        var action = _actions.Read(reader, _commands.Count);
-        var device = _devices.Read(reader, _commands.Count + _actions.Count)!;
-        bool? lost = reader.IsDBNull(_nextLostOrdinal) ? null : reader.GetBoolean(_nextLostOrdinal);
-        return (command, action, device, lost);
+        var next = new List<QueuedCommand>(Math.Min(limit, 4));
+        await using var reader = await _next.Bind(db, deviceId, statuses[0], statuses[1], statuses[2], now, limit).ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var command = _commands.Read(reader, 0)!;
+            var action = _actions.Read(reader, _commands.Count);
+            var device = _devices.Read(reader, _commands.Count + _actions.Count)!;
+            var lostConfirmed = !reader.IsDBNull(_nextLostOrdinal) && reader.GetBoolean(_nextLostOrdinal);
+            next.Add(new QueuedCommand(command, action, device, lostConfirmed));
+        }
+        return next;
     }
 
     /// <summary>A command with its action, and whether its device has other commands waiting in this session / open at all.</summary>
-    public async Task<(Command Command, DeviceAction? Action, bool OthersWaiting, bool OthersOpen)?> ReportAsync(DbContext db, Guid commandId,
-        DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<ReportedCommand?> ReportAsync(DbContext db, Guid commandId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var reader = await _report.Bind(db, CommandStatus.Queued, CommandStatus.Sent, now, CommandStatus.NotNow, commandId)
             .ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken)) return null;
-        return (_commands.Read(reader, 0)!, _actions.Read(reader, _commands.Count),
+        return new ReportedCommand(_commands.Read(reader, 0)!, _actions.Read(reader, _commands.Count),
             reader.GetBoolean(_reportWaitingOrdinal), reader.GetBoolean(_reportWaitingOrdinal + 1));
     }
 
@@ -155,19 +143,4 @@ public sealed class QueueStatements
         IReadOnlyList<CommandStatus> from, CancellationToken cancellationToken) =>
         await _record.ExecuteAsync(db, cancellationToken, status, finished, error, commandId,
             from[0], from[Math.Min(1, from.Count - 1)], from[Math.Min(2, from.Count - 1)]) == 1;
-
-    /// <summary>
-    /// Writes what an action's own methods changed on a detached copy: its state, reason and time, its new transitions,
-    /// and their audit events (what <see cref="LatchDbContext"/>'s SaveChanges writes for a tracked action).
-    /// </summary>
-    public async Task SaveMovedAsync(DbContext db, DeviceAction action, CancellationToken cancellationToken)
-    {
-        await _moveAction.ExecuteAsync(db, cancellationToken, action.State, action.Reason, action.LastUpdatedAt, action.Id);
-        foreach (var transition in action.Transitions)
-        {
-            await _insertTransition.ExecuteAsync(db, cancellationToken, _transitions.InsertValues(transition));
-            await _insertAudit.ExecuteAsync(db, cancellationToken, _audit.InsertValues(LatchDbContext.StateChangeAudit(action, transition)));
-        }
-        action.Transitions.Clear();
-    }
 }

@@ -35,19 +35,6 @@ public sealed class QuietDevices(IOptions<DatabaseWriters> writers)
         if (Version != versionBeforeRead) _quiet.TryRemove(deviceId, out _); // a command may have been queued meanwhile
     }
 
-    /// <summary>
-    /// Runs a read that finds nothing open when the device has nothing open, and remembers the device as quiet when
-    /// it finds nothing in a new session (a NotNow command counts only then); a device known quiet is not read at all.
-    /// </summary>
-    public async Task<T?> ReadUnlessQuietAsync<T>(Guid deviceId, bool newSession, Func<Task<T?>> read) where T : class
-    {
-        if (IsQuiet(deviceId)) return null;
-        var version = Version;
-        var found = await read();
-        if (found is null && newSession) Remember(deviceId, version);
-        return found;
-    }
-
     /// <summary>Commands were committed for these devices.</summary>
     public void Forget(IEnumerable<Guid> deviceIds)
     {

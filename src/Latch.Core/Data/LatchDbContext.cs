@@ -47,40 +47,6 @@ public sealed class LatchDbContext(DbContextOptions<LatchDbContext> options) : D
         foreach (var work in pending) work();
     }
 
-    /// <summary>Every action state change also lands in the audit trail, whichever service made it.</summary>
-    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
-    {
-        AuditStateChanges();
-        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
-    }
-
-    public override int SaveChanges(bool acceptAllChangesOnSuccess)
-    {
-        AuditStateChanges();
-        return base.SaveChanges(acceptAllChangesOnSuccess);
-    }
-
-    private void AuditStateChanges()
-    {
-        var moved = ChangeTracker.Entries<DeviceAction>()
-            .SelectMany(entry => entry.Entity.Transitions.Where(t => Entry(t).State == EntityState.Added).Select(t => (entry.Entity, t)))
-            .ToList();
-        foreach (var (action, transition) in moved)
-            AuditEvents.Add(StateChangeAudit(action, transition));
-    }
-
-    /// <summary>The audit event of one action state change (written with it, whichever way it is written).</summary>
-    internal static AuditEvent StateChangeAudit(DeviceAction action, DeviceActionTransition transition) => new()
-    {
-        At = transition.At,
-        Actor = transition.By,
-        Kind = AuditKinds.ActionStateChanged,
-        DeviceId = action.DeviceId,
-        DeviceActionId = action.Id,
-        ActionRequestId = action.RequestId,
-        Detail = $"{action.Action}: {transition.From} → {transition.To}. {transition.Detail}",
-    };
-
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         configurationBuilder.Properties<Enum>().HaveConversion<string>().HaveMaxLength(40);

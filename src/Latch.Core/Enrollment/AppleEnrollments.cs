@@ -18,10 +18,6 @@ namespace Latch.Core.Enrollment;
 public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, CommandQueue queue, SecretProtector secrets, AppleEnrollmentCache cache,
     TimeProvider clock)
 {
-    /// <summary>What the server asks a newly enrolled device, so the rules decide on facts the device itself reported.</summary>
-    public static readonly string[] InformationQueries =
-        ["DeviceName", "OSVersion", "BuildVersion", "ProductName", "Model", "ModelName", "SerialNumber", "IMEI", "IsSupervised"];
-
     /// <summary>Records a profile just issued for a user (and, when it is for a device Latch knows, that device).</summary>
     public async Task<AppleEnrollment> IssueAsync(Guid enrollmentId, Guid userId, string issuedBy, string certificateThumbprint,
         DateTimeOffset certificateNotAfter, Guid? deviceId = null, CancellationToken cancellationToken = default)
@@ -203,30 +199,6 @@ public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, C
         await db.SaveChangesAsync(cancellationToken);
         await actions.UnenrollAsync(enrollment.DeviceId!.Value, cancellationToken);
     }
-
-    /// <summary>The device's newest UnlockToken, decrypted for a ClearPasscode about to be sent; null when there is none.</summary>
-    public byte[]? UnlockTokenOf(AppleEnrollment enrollment) =>
-        enrollment.ProtectedUnlockToken is { } stored ? Convert.FromBase64String(secrets.Unprotect(stored)) : null;
-
-    /// <summary>Facts from a DeviceInformation answer (<c>QueryResponses</c>).</summary>
-    public async Task RecordDeviceInformationAsync(Guid deviceId, PlistDict responses, CancellationToken cancellationToken = default)
-    {
-        var device = await db.Devices.FirstAsync(d => d.Id == deviceId, cancellationToken);
-        if (responses.OptionalString("DeviceName") is { Length: > 0 } name) device.Name = name;
-        if (OsVersion.TryParse(responses.OptionalString("OSVersion"), out var version)) device.OsVersion = version;
-        if (responses.OptionalString("ProductName") is { } product) device.Platform = PlatformOf(product, responses.OptionalString("Model"));
-        device.Model = responses.OptionalString("ProductName") ?? responses.OptionalString("ModelName") ?? device.Model;
-        device.SerialNumber = responses.OptionalString("SerialNumber") ?? device.SerialNumber;
-        device.Imei = responses.OptionalString("IMEI") ?? device.Imei;
-        device.Supervised = responses.OptionalBoolean("IsSupervised") ?? device.Supervised;
-        await db.SaveChangesAsync(cancellationToken);
-    }
-
-    /// <summary>Facts from a SecurityInfo answer: whether a passcode is set, which a remote lock needs.</summary>
-    public Task RecordSecurityInfoAsync(Guid deviceId, PlistDict securityInfo, CancellationToken cancellationToken = default) =>
-        securityInfo.OptionalBoolean("PasscodePresent") is { } present
-            ? db.Devices.Where(d => d.Id == deviceId).ExecuteUpdateAsync(set => set.SetProperty(d => d.PasscodeSet, present), cancellationToken)
-            : Task.CompletedTask;
 
     /// <summary>Macs (Mac14,2, MacBookPro18,3, iMac21,1, Macmini9,1, VirtualMac2,1) are the macOS row; every other Apple device the iOS rows.</summary>
     public static Platform PlatformOf(string? productName, string? model) =>

@@ -13,7 +13,7 @@ public sealed record AppleSession(IReadOnlyList<ReceivedCommand> Commands, Apple
 // One command the device received and how it answered it (Acknowledged, Error, CommandFormatError, NotNow).
 // Raw is the command body exactly as received.
 public sealed record ReceivedCommand(
-    int Sequence, string CommandUUID, string RequestType, CommandStatus Answer, string Detail, ReadOnlyMemory<byte> Raw);
+    int Sequence, string CommandUUID, string RequestType, CommandResponseStatus Answer, string Detail, ReadOnlyMemory<byte> Raw);
 
 // A request the server refused (StatusCode) or that never reached it (StatusCode null). Request names
 // what was sent: Authenticate, TokenUpdate, CheckOut, Idle, or the report on a command.

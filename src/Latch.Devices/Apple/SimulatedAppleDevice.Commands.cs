@@ -30,7 +30,7 @@ public sealed partial class SimulatedAppleDevice
         {
             var command = MdmCommand.Decode(answer);
             (uuid, requestType) = (command.CommandUUID, command.RequestType);
-            outcome = TakeNotNow(requestType) ? new Outcome(CommandStatus.NotNow, "not now", []) : Execute(command);
+            outcome = TakeNotNow(requestType) ? new Outcome(CommandResponseStatus.NotNow, "not now", []) : Execute(command);
         }
         catch (PlistFormatException ex)
         {
@@ -242,12 +242,12 @@ public sealed partial class SimulatedAppleDevice
     }
 
     private static Outcome Acknowledged(string detail, params (string Key, PlistValue Value)[] keys) =>
-        new(CommandStatus.Acknowledged, detail, [.. keys.Select(k => new KeyValuePair<string, PlistValue>(k.Key, k.Value))]);
+        new(CommandResponseStatus.Acknowledged, detail, [.. keys.Select(k => new KeyValuePair<string, PlistValue>(k.Key, k.Value))]);
 
-    private static Outcome FormatError(string description) => new(CommandStatus.CommandFormatError, description, []);
+    private static Outcome FormatError(string description) => new(CommandResponseStatus.CommandFormatError, description, []);
 
     private static Outcome Error(long code, string description) =>
-        new(CommandStatus.Error, description, [])
+        new(CommandResponseStatus.Error, description, [])
         {
             ErrorChain = new PlistDict(
             [
@@ -261,7 +261,7 @@ public sealed partial class SimulatedAppleDevice
     [GeneratedRegex("^[0-9]{6}$")]
     private static partial Regex SixDigits();
 
-    private sealed record Outcome(CommandStatus Status, string Detail, IReadOnlyList<KeyValuePair<string, PlistValue>> Keys)
+    private sealed record Outcome(CommandResponseStatus Status, string Detail, IReadOnlyList<KeyValuePair<string, PlistValue>> Keys)
     {
         public PlistDict? ErrorChain { get; init; }
     }

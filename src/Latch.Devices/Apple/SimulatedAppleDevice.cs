@@ -369,7 +369,7 @@ public sealed partial class SimulatedAppleDevice : IDisposable
         var body = CreateIdleReport();
         while (true)
         {
-            var (answer, error) = await PutAsync(request, Profile.ServerUrl, CommandReport.ContentType, body, cancellationToken);
+            var (answer, error) = await PutAsync(request, Profile.ServerUrl, CommandResponse.ContentType, body, cancellationToken);
             if (error is not null || answer.Length == 0)
             {
                 return new AppleSession(handled, error);

@@ -8,16 +8,16 @@ using Microsoft.EntityFrameworkCore;
 namespace Latch.Server.Console;
 
 /// <summary>Which devices a list shows: a group (built-in or static) or one user's.</summary>
-public sealed record DeviceScope(Guid? GroupId, Guid? UserId)
+public sealed record ListingScope(Guid? GroupId, Guid? UserId)
 {
-    public static DeviceScope Group(Guid id) => new(id, null);
-    public static DeviceScope User(Guid id) => new(null, id);
+    public static ListingScope Group(Guid id) => new(id, null);
+    public static ListingScope User(Guid id) => new(null, id);
 }
 
 public enum DeviceSort { Name, User, Platform, OsVersion, Channel, LastCheckIn }
 
 /// <summary>A page of a device list: search, sort and paging are done by the database, so 100,000 devices page as fast as 20.</summary>
-public sealed record DeviceListQuery(DeviceScope Scope, string? Search, DeviceSort Sort, bool Descending, int Page, int PageSize);
+public sealed record DeviceListQuery(ListingScope Scope, string? Search, DeviceSort Sort, bool Descending, int Page, int PageSize);
 
 public sealed record LastActionSummary(RemoteAction Action, DeviceActionState State, DateTimeOffset RequestedAt);
 
@@ -31,7 +31,7 @@ public sealed record DeviceListPage(IReadOnlyList<DeviceRow> Rows, long TotalMat
 /// What a remote task is for: the devices ticked one by one, or every device matching the list's scope and search
 /// (across all pages) except the ones unticked since.
 /// </summary>
-public sealed record DeviceSelection(IReadOnlyCollection<Guid> DeviceIds, DeviceScope? AllMatching = null, string? Search = null,
+public sealed record DeviceSelection(IReadOnlyCollection<Guid> DeviceIds, ListingScope? AllMatching = null, string? Search = null,
     IReadOnlyCollection<Guid>? Except = null)
 {
     public static DeviceSelection Of(params Guid[] ids) => new(ids);
@@ -88,7 +88,7 @@ public sealed class DeviceListing(IServiceScopeFactory scopes)
     }
 
     /// <summary>The scope's devices narrowed by the search (name, owner, serial number; ignoring case). Null for an unknown group.</summary>
-    internal static async Task<IQueryable<Device>?> MatchingAsync(IServiceProvider services, DeviceScope scope, string? search,
+    internal static async Task<IQueryable<Device>?> MatchingAsync(IServiceProvider services, ListingScope scope, string? search,
         CancellationToken cancellationToken)
     {
         var groups = services.GetRequiredService<GroupDirectory>();

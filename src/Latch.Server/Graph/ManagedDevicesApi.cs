@@ -24,9 +24,9 @@ public static class ManagedDevicesApi
     public const string LostDeviceConfirmedHeader = "Latch-Lost-Device-Confirmed";
 
     /// <summary>Which devices a route may see: all of them, or one owner's. Null when the owner does not resolve.</summary>
-    private delegate Task<DeviceScope?> ScopeResolver(HttpContext http, LatchDbContext db);
+    private delegate Task<OwnerScope?> ScopeResolver(HttpContext http, LatchDbContext db);
 
-    private sealed record DeviceScope(Guid? OwnerId)
+    private sealed record OwnerScope(Guid? OwnerId)
     {
         public IQueryable<Device> Devices(LatchDbContext db) =>
             OwnerId is { } owner ? db.Devices.Where(d => d.OwnerId == owner) : db.Devices;
@@ -36,7 +36,7 @@ public static class ManagedDevicesApi
     {
         var everyDevice = app.MapGroup("/v1.0/deviceManagement/managedDevices").RequireAuthorization(Policies.Read);
         everyDevice.MapPost("/executeAction", ExecuteActionAsync).RequireAuthorization(Policies.RemoteActions);
-        MapDeviceRoutes(everyDevice, (_, _) => Task.FromResult<DeviceScope?>(new DeviceScope(null)), "deviceManagement/managedDevices");
+        MapDeviceRoutes(everyDevice, (_, _) => Task.FromResult<OwnerScope?>(new OwnerScope(null)), "deviceManagement/managedDevices");
         MapDeviceRoutes(app.MapGroup("/v1.0/users/{user}/managedDevices").RequireAuthorization(Policies.Read), UserScopeAsync, "users('{0}')/managedDevices");
         MapDeviceRoutes(app.MapGroup("/v1.0/me/managedDevices").RequireAuthorization(Policies.Read), MeScopeAsync, "users('{0}')/managedDevices");
     }
@@ -176,12 +176,12 @@ public static class ManagedDevicesApi
         }
     }
 
-    private static async Task<DeviceScope?> UserScopeAsync(HttpContext http, LatchDbContext db) =>
+    private static async Task<OwnerScope?> UserScopeAsync(HttpContext http, LatchDbContext db) =>
         await UsersApi.FindUserAsync(db, http.Request.RouteValues["user"] as string ?? "", http.RequestAborted) is { } user
-            ? new DeviceScope(user.Id) : null;
+            ? new OwnerScope(user.Id) : null;
 
-    private static async Task<DeviceScope?> MeScopeAsync(HttpContext http, LatchDbContext db) =>
-        await UsersApi.MeAsync(http, db) is { } user ? new DeviceScope(user.Id) : null;
+    private static async Task<OwnerScope?> MeScopeAsync(HttpContext http, LatchDbContext db) =>
+        await UsersApi.MeAsync(http, db) is { } user ? new OwnerScope(user.Id) : null;
 
     // A client's retry of the same request with the same key changes nothing and gets the first answer.
     private static string? IdempotencyKey(HttpContext http) =>

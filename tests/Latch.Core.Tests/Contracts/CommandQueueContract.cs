@@ -27,11 +27,16 @@ public abstract class CommandQueueContract(StorageBackend backend) : IAsyncLifet
             return command;
         });
 
+    // The queue's own reads and conditional writes, as a device session makes them.
     private Task<Command?> NextAsync(bool newSession = true, Guid? device = null) =>
-        _host.With<CommandQueue, Command?>(queue => queue.NextAsync(device ?? _device, newSession));
+        _host.With<CommandQueue, Command?>(async queue =>
+            (await queue.NextAsync(device ?? _device, newSession, limit: 1)) is [var next] ? await queue.ClaimAsync(next.Command) : null);
 
     private Task<(ReportOutcome, Command?)> ReportAsync(Guid command, CommandReport report, Guid? device = null) =>
-        _host.With<CommandQueue, (ReportOutcome, Command?)>(queue => queue.ReportAsync(device ?? _device, command, report));
+        _host.With<CommandQueue, (ReportOutcome, Command?)>(async queue =>
+            await queue.ReportedAsync(device ?? _device, command) is { } reported
+                ? await queue.RecordAsync(reported.Command, report)
+                : (ReportOutcome.UnknownCommand, null));
 
     private async Task<Command> StoredAsync(Guid id)
     {

@@ -3,6 +3,8 @@ using Latch.Core.Commands;
 using Latch.Core.Data;
 using Latch.Core.Devices;
 using Latch.Core.Rules;
+using Latch.Core.Sessions;
+using Latch.Core.Tests.Sessions;
 using Latch.Core.Tests.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,9 +13,9 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Latch.Core.Tests.Contracts;
 
 /// <summary>
-/// Group commit as the device channels use it: deliveries and reports planned by reads outside the writer, written by
-/// <see cref="WriteBatcher"/> in shared transactions. A failing operation must not take the others' writes with it,
-/// and a planned write must still land when its batch is rolled back and it runs again alone.
+/// Group commit as the device channels use it: each device request's reads and writes in one <see cref="WriteBatcher"/>
+/// operation, many devices' operations in one transaction. A failing operation must not take the others' writes with
+/// it, and an operation must still land whole when its batch is rolled back and it runs again alone.
 /// </summary>
 public abstract class WriteBatcherContract(StorageBackend backend) : IAsyncLifetime
 {
@@ -34,8 +36,13 @@ public abstract class WriteBatcherContract(StorageBackend backend) : IAsyncLifet
         return devices;
     }
 
-    private Task<PlannedDelivery?> PlanAsync(Guid device) =>
-        _host.With<DeviceActions, PlannedDelivery?>(actions => actions.PlanNextCommandAsync(device, newSession: true));
+    // A delivery as a device session runs it inside its write operation.
+    private static Task<(List<Command> Commands, bool QueueEmpty)> DeliverAsync(WriteBatcher batcher, Guid device) =>
+        batcher.RunAsync((services, token) => services.GetRequiredService<DeviceActions>().DeliverAsync(device, newSession: true, 1, SentAsIs.Instance, token));
+
+    private static Task<ReportOutcome> ReportAsync(WriteBatcher batcher, Guid device, Guid command, CommandReport report) =>
+        batcher.RunAsync(async (services, token) =>
+            (await services.GetRequiredService<DeviceActions>().RecordReportAsync(device, new DeviceReport(command, report), token)).Outcome);
 
     // Keeps the batcher busy so that what is queued meanwhile lands in one batch.
     private (Task Blocker, TaskCompletionSource Release) HoldTheWriter()
@@ -56,19 +63,18 @@ public abstract class WriteBatcherContract(StorageBackend backend) : IAsyncLifet
         var idle = (await _host.AddDevicesAsync(1))[0];
 
         var (blocker, release) = HoldTheWriter();
-        var deliveries = devices.Append(idle).Select(device => Batcher.RunAsync((services, token) =>
-            services.GetRequiredService<DeviceActions>().DeliverNextAsync(device, newSession: true, token))).ToList();
+        var deliveries = devices.Append(idle).Select(device => DeliverAsync(Batcher, device)).ToList();
         release.SetResult();
         await blocker;
         var results = await Task.WhenAll(deliveries);
 
         for (var i = 0; i < devices.Count; i++)
         {
-            Assert.Equal(devices[i], results[i].Command!.DeviceId);
-            Assert.Equal(CommandStatus.Sent, results[i].Command!.Status);
+            Assert.Equal(devices[i], Assert.Single(results[i].Commands).DeviceId);
+            Assert.Equal(CommandStatus.Sent, results[i].Commands[0].Status);
             Assert.False(results[i].QueueEmpty);
         }
-        Assert.Null(results[^1].Command);
+        Assert.Empty(results[^1].Commands);
         Assert.True(results[^1].QueueEmpty);
         await using var db = _host.Db();
         var actions = await db.DeviceActions.Include(a => a.Transitions).Where(a => devices.Contains(a.DeviceId)).ToListAsync();
@@ -83,9 +89,8 @@ public abstract class WriteBatcherContract(StorageBackend backend) : IAsyncLifet
         var flush = new HeldFlush();
         await using var batcher = BatcherFlushingWith(flush);
 
-        var first = batcher.RunAsync((services, token) =>
-            services.GetRequiredService<DeviceActions>().DeliverNextAsync(devices[0], newSession: true, token));
-        Task<(Command? Command, bool QueueEmpty)> second;
+        var first = DeliverAsync(batcher, devices[0]);
+        Task<(List<Command> Commands, bool QueueEmpty)> second;
         try
         {
             await flush.Entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -94,8 +99,7 @@ public abstract class WriteBatcherContract(StorageBackend backend) : IAsyncLifet
             Assert.False(first.IsCompleted);
 
             // The writer does not wait for the disk: the next batch runs and commits during the flush.
-            second = batcher.RunAsync((services, token) =>
-                services.GetRequiredService<DeviceActions>().DeliverNextAsync(devices[1], newSession: true, token));
+            second = DeliverAsync(batcher, devices[1]);
             for (var waited = 0; await ActionStateAsync(devices[1]) != DeviceActionState.Active; waited++)
             {
                 Assert.True(waited < 300, "the second batch did not commit while the first one's flush was running");
@@ -110,7 +114,7 @@ public abstract class WriteBatcherContract(StorageBackend backend) : IAsyncLifet
         }
 
         var results = await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.All(results, result => Assert.Equal(CommandStatus.Sent, result.Command!.Status));
+        Assert.All(results, result => Assert.Equal(CommandStatus.Sent, Assert.Single(result.Commands).Status));
         Assert.Equal(2, flush.Flushes); // one per batch: the second committed while the first flush ran
     }
 
@@ -176,43 +180,38 @@ public abstract class WriteBatcherContract(StorageBackend backend) : IAsyncLifet
     }
 
     [Fact]
-    public async Task PlannedDeliveriesInOneBatch_AreAllWritten()
+    public async Task DeliveriesInOneBatch_AreAllWritten()
     {
         var devices = await DevicesWithALockAsync(5);
-        var plans = new List<PlannedDelivery>();
-        foreach (var device in devices) plans.Add((await PlanAsync(device))!);
 
         var (blocker, release) = HoldTheWriter();
-        var deliveries = plans.Select(plan => Batcher.RunAsync((services, token) =>
-            services.GetRequiredService<DeviceActions>().DeliverAsync(plan, token))).ToList();
+        var deliveries = devices.Select(device => DeliverAsync(Batcher, device)).ToList();
         release.SetResult();
         await blocker;
         var sent = await Task.WhenAll(deliveries);
 
-        Assert.All(sent, command => Assert.Equal(CommandStatus.Sent, command!.Status));
+        Assert.All(sent, delivered => Assert.Equal(CommandStatus.Sent, Assert.Single(delivered.Commands).Status));
         await using var db = _host.Db();
         Assert.Equal(5, await db.DeviceActions.CountAsync(a => devices.Contains(a.DeviceId) && a.State == DeviceActionState.Active));
         Assert.Equal(5, await db.Commands.CountAsync(c => devices.Contains(c.DeviceId) && c.Status == CommandStatus.Sent && c.DeliveryCount == 1));
     }
 
     [Fact]
-    public async Task FailingOperation_RollsItsBatchBack_TheOthersRunAgainAlone_AndTheirPlannedWritesLand()
+    public async Task FailingOperation_RollsItsBatchBack_TheOthersRunAgainAlone_AndTheirWritesLandOnce()
     {
         var devices = await DevicesWithALockAsync(2);
-        var first = (await PlanAsync(devices[0]))!;
-        var second = (await PlanAsync(devices[1]))!;
 
         var (blocker, release) = HoldTheWriter();
-        var delivered = Batcher.RunAsync((services, token) => services.GetRequiredService<DeviceActions>().DeliverAsync(first, token));
+        var delivered = DeliverAsync(Batcher, devices[0]);
         var failing = Batcher.RunAsync<int>((_, _) => throw new InvalidOperationException("this operation fails"));
-        var deliveredToo = Batcher.RunAsync((services, token) => services.GetRequiredService<DeviceActions>().DeliverAsync(second, token));
+        var deliveredToo = DeliverAsync(Batcher, devices[1]);
         release.SetResult();
         await blocker;
 
-        // The batch ran the first delivery (its action moved in memory), then failed and was rolled back; run again alone,
-        // each delivery must start from what was read, not from the rolled-back attempt.
-        Assert.NotNull(await delivered);
-        Assert.NotNull(await deliveredToo);
+        // The batch ran the first delivery, then failed and was rolled back; run again alone, each delivery reads again
+        // and writes once: one claim, one transition.
+        Assert.Single((await delivered).Commands);
+        Assert.Single((await deliveredToo).Commands);
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => failing);
         Assert.Equal("this operation fails", error.Message);
 
@@ -227,38 +226,32 @@ public abstract class WriteBatcherContract(StorageBackend backend) : IAsyncLifet
     }
 
     [Fact]
-    public async Task StalePlan_WritesNothing_AndPlanningAgainFindsTheCommandAsItIsNow()
+    public async Task StaleClaim_WritesNothing_AndTheNextReadFindsTheCommandAsItIsNow()
     {
         var device = (await DevicesWithALockAsync(1))[0];
-        var stale = (await PlanAsync(device))!;
-        var current = (await PlanAsync(device))!;
-        Assert.NotNull(await _host.With<DeviceActions, Command?>(actions => actions.DeliverAsync(current)));
+        var seen = await _host.With<CommandQueue, List<QueuedCommand>>(queue => queue.NextAsync(device, newSession: true, limit: 1));
+        Assert.Single((await DeliverAsync(Batcher, device)).Commands); // another request delivers it first
 
-        // Another request delivered it first: the stale plan's conditional claim changes nothing.
-        Assert.Null(await _host.With<DeviceActions, Command?>(actions => actions.DeliverAsync(stale)));
+        // The claim is conditional on the command as it was read: a stale read's claim changes nothing.
+        Assert.Null(await _host.With<CommandQueue, Command?>(queue => queue.ClaimAsync(seen[0].Command)));
 
         await using var db = _host.Db();
         var command = await db.Commands.SingleAsync(c => c.DeviceId == device);
         Assert.Equal(1, command.DeliveryCount);
         var action = await db.DeviceActions.Include(a => a.Transitions).SingleAsync(a => a.DeviceId == device);
         Assert.Single(action.Transitions, t => t.To == DeviceActionState.Active);
-        var again = (await PlanAsync(device))!; // a sent command without a report is offered again
-        Assert.Equal(CommandStatus.Sent, again.Command.Status);
-        Assert.Equal(DeviceActionState.Active, again.Action!.State);
+        var again = Assert.Single((await DeliverAsync(Batcher, device)).Commands); // a sent command without a report is offered again
+        Assert.Equal(2, again.DeliveryCount);
     }
 
     [Fact]
-    public async Task ReplayedReportPlannedTwice_IsRecordedOnce()
+    public async Task ReplayedReportInOneBatch_IsRecordedOnce()
     {
         var device = (await DevicesWithALockAsync(1))[0];
-        var command = (await _host.With<DeviceActions, Command?>(actions => actions.NextCommandAsync(device, newSession: true)))!;
-        var plannedTwice = new List<PlannedReport>();
-        for (var i = 0; i < 2; i++)
-            plannedTwice.Add((await _host.With<DeviceActions, PlannedReport?>(actions => actions.PlanReportAsync(device, command.Id)))!);
+        var command = (await _host.NextAsync(device))!;
 
         var (blocker, release) = HoldTheWriter();
-        var outcomes = plannedTwice.Select(plan => Batcher.RunAsync(async (services, token) =>
-            (await services.GetRequiredService<DeviceActions>().ApplyReportAsync(plan, CommandReport.Acknowledged, token)).Outcome)).ToList();
+        var outcomes = Enumerable.Range(0, 2).Select(_ => ReportAsync(Batcher, device, command.Id, CommandReport.Acknowledged)).ToList();
         release.SetResult();
         await blocker;
 
@@ -278,10 +271,8 @@ public abstract class WriteBatcherContract(StorageBackend backend) : IAsyncLifet
         string[] errors = ["short", new string('e', 1_500), "a medium-length error"];
         for (var i = 0; i < devices.Count; i++)
         {
-            var command = (await _host.With<DeviceActions, Command?>(actions => actions.NextCommandAsync(devices[i], newSession: true)))!;
-            var plan = (await _host.With<DeviceActions, PlannedReport?>(actions => actions.PlanReportAsync(devices[i], command.Id)))!;
-            var error = errors[i];
-            await Batcher.RunAsync((services, token) => services.GetRequiredService<DeviceActions>().ApplyReportAsync(plan, CommandReport.Failed(error), token));
+            var command = (await _host.NextAsync(devices[i]))!;
+            await ReportAsync(Batcher, devices[i], command.Id, CommandReport.Failed(errors[i]));
         }
 
         await using var db = _host.Db();

@@ -189,7 +189,7 @@ public sealed class PlistReaderTests
                     Assert.True(checkin.Raw.Span.SequenceEqual(bytes), name);
                     break;
                 case "report":
-                    var report = CommandReport.Decode(bytes);
+                    var report = CommandResponse.Decode(bytes);
                     Assert.Equal(kind, report.Status.ToString());
                     Assert.True(report.Raw.Span.SequenceEqual(bytes), name);
                     break;

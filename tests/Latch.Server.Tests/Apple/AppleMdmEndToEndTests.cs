@@ -9,7 +9,7 @@ using Latch.Core.Rules;
 using Latch.Devices.Apple;
 using Latch.Protocols.Apple;
 using Microsoft.EntityFrameworkCore;
-using DeviceStatus = Latch.Protocols.Apple.CommandStatus;
+using DeviceStatus = Latch.Protocols.Apple.CommandResponseStatus;
 
 namespace Latch.Server.Tests.Apple;
 
@@ -278,7 +278,7 @@ public sealed class AppleMdmEndToEndTests : IAsyncLifetime
         Assert.Equal(["DeviceLock", "ClearPasscode"], session.Commands.Select(c => c.RequestType)); // urgent, oldest first
     }
 
-    private const string DeviceReportContentType = Latch.Protocols.Apple.CommandReport.ContentType;
+    private const string DeviceReportContentType = Latch.Protocols.Apple.CommandResponse.ContentType;
 
     private static async Task WaitUntilAsync(Func<bool> condition) => await WaitUntilAsync(() => Task.FromResult(condition()));
 

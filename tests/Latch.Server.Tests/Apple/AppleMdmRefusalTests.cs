@@ -16,7 +16,7 @@ namespace Latch.Server.Tests.Apple;
 /// </summary>
 public sealed class AppleMdmRefusalTests : IAsyncLifetime
 {
-    private const string ReportType = Latch.Protocols.Apple.CommandReport.ContentType;
+    private const string ReportType = Latch.Protocols.Apple.CommandResponse.ContentType;
     private AppleTestServer _server = null!;
     private SimulatedAppleDevice _phone = null!;
     private Guid _phoneId;

@@ -183,7 +183,7 @@ public sealed class ConsoleAuthorizationTests : IAsyncLifetime
         var operations = scope.ServiceProvider.GetRequiredService<ConsoleOperations>();
         var helpdesk = Principal("helpdesk", AdminRole.HelpDeskOperator);
         var preview = await operations.PreviewAsync(helpdesk, RemoteAction.RemoteLock,
-            new DeviceSelection([], DeviceScope.Group(BuiltInGroups.AllDevices.Id)));
+            new DeviceSelection([], ListingScope.Group(BuiltInGroups.AllDevices.Id)));
 
         var outcome = await operations.RequestAsync(helpdesk, RemoteAction.RemoteLock, preview, false);
 

@@ -146,7 +146,7 @@ public sealed class DeviceListComponentTests : BunitContext, IAsyncLifetime
     private IRenderedComponent<DeviceList> RenderAs(AdminRole role)
     {
         AddAuthorization().SetAuthorized("someone").SetRoles(role.ToString());
-        var cut = Render<DeviceList>(p => p.Add(c => c.Scope, DeviceScope.Group(BuiltInGroups.AllDevices.Id)));
+        var cut = Render<DeviceList>(p => p.Add(c => c.Scope, ListingScope.Group(BuiltInGroups.AllDevices.Id)));
         cut.WaitForElement("[data-testid=device-row]", TimeSpan.FromSeconds(10));
         return cut;
     }

@@ -13,8 +13,8 @@ namespace Latch.Core.Data.Prepared;
 /// </summary>
 public sealed class PreparedStatement(string sql, params (string Name, RelationalTypeMapping Mapping)[] parameters)
 {
-    // A connection's commands, while it stays open: a context that keeps its connection open (OpenReaders) compiles each
-    // statement once; one that opens per transaction (a WriteBatcher batch) compiles it once per batch.
+    // A connection's commands, while it stays open: a context that keeps its connection open (the WriteBatcher's writer)
+    // compiles each statement once; one that opens per transaction compiles it once per transaction.
     private static readonly ConditionalWeakTable<DbConnection, Dictionary<PreparedStatement, DbCommand>> Commands = new();
 
     public string Sql => sql;

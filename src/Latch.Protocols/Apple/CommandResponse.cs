@@ -3,11 +3,11 @@ namespace Latch.Protocols.Apple;
 // The device's PUT to the command endpoint (Content-Type application/x-apple-aspen-mdm): the result
 // of the last command, or Idle to ask for the next one.
 // https://developer.apple.com/documentation/devicemanagement/commands-and-queries
-public sealed class CommandReport
+public sealed class CommandResponse
 {
     public const string ContentType = "application/x-apple-aspen-mdm";
 
-    private CommandReport(PlistDict dict, ReadOnlyMemory<byte> raw)
+    private CommandResponse(PlistDict dict, ReadOnlyMemory<byte> raw)
     {
         Dict = dict;
         Raw = raw;
@@ -21,14 +21,14 @@ public sealed class CommandReport
         var status = dict.RequiredString("Status");
         Status = status switch
         {
-            "Idle" => CommandStatus.Idle,
-            "Acknowledged" => CommandStatus.Acknowledged,
-            "Error" => CommandStatus.Error,
-            "CommandFormatError" => CommandStatus.CommandFormatError,
-            "NotNow" => CommandStatus.NotNow,
+            "Idle" => CommandResponseStatus.Idle,
+            "Acknowledged" => CommandResponseStatus.Acknowledged,
+            "Error" => CommandResponseStatus.Error,
+            "CommandFormatError" => CommandResponseStatus.CommandFormatError,
+            "NotNow" => CommandResponseStatus.NotNow,
             _ => throw new PlistFormatException($"Key 'Status' has unknown value '{status}'."),
         };
-        CommandUUID = Status == CommandStatus.Idle
+        CommandUUID = Status == CommandResponseStatus.Idle
             ? dict.OptionalString("CommandUUID")
             : dict.RequiredString("CommandUUID");
         ErrorChain = [.. (dict.OptionalArray("ErrorChain")?.Items ?? []).Select(ReadError)];
@@ -40,7 +40,7 @@ public sealed class CommandReport
 
     public string EnrollmentIdentifier => UDID ?? EnrollmentID!;
 
-    public CommandStatus Status { get; }
+    public CommandResponseStatus Status { get; }
 
     // Null only for Idle.
     public string? CommandUUID { get; }
@@ -52,7 +52,7 @@ public sealed class CommandReport
 
     public ReadOnlyMemory<byte> Raw { get; }
 
-    public static CommandReport Decode(ReadOnlyMemory<byte> raw) => new(Plist.ReadDict(raw), raw);
+    public static CommandResponse Decode(ReadOnlyMemory<byte> raw) => new(Plist.ReadDict(raw), raw);
 
     private static CommandError ReadError(PlistValue item)
     {
@@ -65,7 +65,7 @@ public sealed class CommandReport
     }
 }
 
-public enum CommandStatus
+public enum CommandResponseStatus
 {
     Idle,
     Acknowledged,

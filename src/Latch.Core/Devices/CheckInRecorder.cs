@@ -2,45 +2,28 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Latch.Core.Data;
 using Latch.Core.Data.Prepared;
-using Latch.Core.Devices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
-namespace Latch.Server.Devices;
+namespace Latch.Core.Devices;
 
 /// <summary>
 /// Remembers when each device last checked in and writes it to the database every few seconds, in one transaction,
 /// so a check-in that finds nothing to do writes nothing itself (devices poll; the database should not pay per poll).
-/// A device's "last check-in" may therefore lag by up to <see cref="FlushInterval"/>.
+/// A device's "last check-in" may therefore lag by up to <see cref="FlushInterval"/> (the host flushes on that beat and
+/// when it stops).
 /// </summary>
-public sealed class CheckInRecorder(IServiceScopeFactory scopes, TimeProvider clock, ILogger<CheckInRecorder> logger) : BackgroundService
+public sealed class CheckInRecorder(IServiceScopeFactory scopes, TimeProvider clock, ILogger<CheckInRecorder> logger)
 {
     public static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(10);
 
     private ConcurrentDictionary<Guid, DateTimeOffset> _pending = new();
 
     public void Record(Guid deviceId) => _pending[deviceId] = clock.GetUtcNow();
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(FlushInterval, clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-                await FlushAsync(CancellationToken.None);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        await FlushAsync(cancellationToken);
-    }
 
     /// <summary>Writes what was recorded since the last flush.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)

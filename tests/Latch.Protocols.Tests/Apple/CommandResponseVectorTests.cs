@@ -3,16 +3,16 @@ using Latch.Protocols.Apple;
 
 namespace Latch.Protocols.Tests.Apple;
 
-public sealed class CommandReportVectorTests
+public sealed class CommandResponseVectorTests
 {
     [Fact]
     public void Idle_HasNoCommandUuid()
     {
         var bytes = Vectors.Bytes("report-Idle-macos.plist");
 
-        var report = CommandReport.Decode(bytes);
+        var report = CommandResponse.Decode(bytes);
 
-        Assert.Equal(CommandStatus.Idle, report.Status);
+        Assert.Equal(CommandResponseStatus.Idle, report.Status);
         Assert.Equal("55693EB3-DF03-5FD1-9263-F7CDB8AD7FFD", report.UDID);
         Assert.Null(report.CommandUUID);
         Assert.Empty(report.ErrorChain);
@@ -22,9 +22,9 @@ public sealed class CommandReportVectorTests
     [Fact]
     public void Acknowledged_Decodes()
     {
-        var report = CommandReport.Decode(Vectors.Bytes("report-Acknowledged.plist"));
+        var report = CommandResponse.Decode(Vectors.Bytes("report-Acknowledged.plist"));
 
-        Assert.Equal(CommandStatus.Acknowledged, report.Status);
+        Assert.Equal(CommandResponseStatus.Acknowledged, report.Status);
         Assert.Equal("D053EE3A-EE0E-4E82-87D2-BB3624186694", report.CommandUUID);
         Assert.Equal("6362F867-FFF2-4EA6-905C-3C796DF4EF68", report.UDID);
     }
@@ -32,9 +32,9 @@ public sealed class CommandReportVectorTests
     [Fact]
     public void Error_DecodesErrorChain()
     {
-        var report = CommandReport.Decode(Vectors.Bytes("report-Error-ErrorChain.plist"));
+        var report = CommandResponse.Decode(Vectors.Bytes("report-Error-ErrorChain.plist"));
 
-        Assert.Equal(CommandStatus.Error, report.Status);
+        Assert.Equal(CommandResponseStatus.Error, report.Status);
         Assert.Equal("D053EE3A-EE0E-4E82-87D2-BB3624186694", report.CommandUUID);
         var error = Assert.Single(report.ErrorChain);
         Assert.Equal(-909, error.ErrorCode);
@@ -46,9 +46,9 @@ public sealed class CommandReportVectorTests
     [Fact]
     public void DeviceInformationAnswer_KeepsQueryResponses()
     {
-        var report = CommandReport.Decode(Vectors.Bytes("report-Acknowledged-DeviceInformation.plist"));
+        var report = CommandResponse.Decode(Vectors.Bytes("report-Acknowledged-DeviceInformation.plist"));
 
-        Assert.Equal(CommandStatus.Acknowledged, report.Status);
+        Assert.Equal(CommandResponseStatus.Acknowledged, report.Status);
         Assert.Equal("76eda240-5488-4989-8339-f2ae160113c4", report.CommandUUID);
         var responses = Assert.IsType<PlistDict>(report.Dict["QueryResponses"]);
         Assert.Equal(new PlistString("fruit.example.com"), responses["HostName"]);
@@ -62,25 +62,25 @@ public sealed class CommandReportVectorTests
         var body = Encoding.UTF8.GetBytes(
             Vectors.Text("report-Acknowledged.plist").Replace("<string>Acknowledged</string>", "<string>NotNow</string>", StringComparison.Ordinal));
 
-        var report = CommandReport.Decode(body);
+        var report = CommandResponse.Decode(body);
 
-        Assert.Equal(CommandStatus.NotNow, report.Status);
+        Assert.Equal(CommandResponseStatus.NotNow, report.Status);
         Assert.Equal("D053EE3A-EE0E-4E82-87D2-BB3624186694", report.CommandUUID);
     }
 
     [Fact]
     public void CommandFormatError_Decodes()
     {
-        var report = CommandReport.Decode(CheckinVectorTests.Dict(("UDID", "u"), ("Status", "CommandFormatError"), ("CommandUUID", "c")));
+        var report = CommandResponse.Decode(CheckinVectorTests.Dict(("UDID", "u"), ("Status", "CommandFormatError"), ("CommandUUID", "c")));
 
-        Assert.Equal(CommandStatus.CommandFormatError, report.Status);
+        Assert.Equal(CommandResponseStatus.CommandFormatError, report.Status);
     }
 
     [Fact]
     public void UnknownStatus_IsFormatError()
     {
         var ex = Assert.Throws<PlistFormatException>(() =>
-            CommandReport.Decode(CheckinVectorTests.Dict(("UDID", "u"), ("Status", "Done"), ("CommandUUID", "c"))));
+            CommandResponse.Decode(CheckinVectorTests.Dict(("UDID", "u"), ("Status", "Done"), ("CommandUUID", "c"))));
 
         Assert.Contains("Status", ex.Message, StringComparison.Ordinal);
     }
@@ -92,7 +92,7 @@ public sealed class CommandReportVectorTests
     public void NonIdleWithoutCommandUuid_IsFormatError(string status)
     {
         var ex = Assert.Throws<PlistFormatException>(() =>
-            CommandReport.Decode(CheckinVectorTests.Dict(("UDID", "u"), ("Status", status))));
+            CommandResponse.Decode(CheckinVectorTests.Dict(("UDID", "u"), ("Status", status))));
 
         Assert.Contains("'CommandUUID'", ex.Message, StringComparison.Ordinal);
     }
@@ -100,7 +100,7 @@ public sealed class CommandReportVectorTests
     [Fact]
     public void MissingUdid_IsFormatError()
     {
-        var ex = Assert.Throws<PlistFormatException>(() => CommandReport.Decode(CheckinVectorTests.Dict(("Status", "Idle"))));
+        var ex = Assert.Throws<PlistFormatException>(() => CommandResponse.Decode(CheckinVectorTests.Dict(("Status", "Idle"))));
 
         Assert.Contains("'UDID'", ex.Message, StringComparison.Ordinal);
     }
@@ -116,7 +116,7 @@ public sealed class CommandReportVectorTests
             new("ErrorChain", new PlistArray([new PlistDict([new("ErrorCode", new PlistInteger(1))])])),
         ]));
 
-        var ex = Assert.Throws<PlistFormatException>(() => CommandReport.Decode(body));
+        var ex = Assert.Throws<PlistFormatException>(() => CommandResponse.Decode(body));
 
         Assert.Contains("'ErrorDomain'", ex.Message, StringComparison.Ordinal);
     }
