@@ -7,6 +7,7 @@ using Latch.Core.Enrollment;
 using Latch.Core.Groups;
 using Latch.Core.Secrets;
 using Latch.Core.Sessions;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -14,14 +15,20 @@ namespace Latch.Core;
 
 public static class CoreServiceCollectionExtensions
 {
-    /// <summary>The domain services. The host adds the database provider (with its bulk writer), Data Protection and the options' binding.</summary>
+    /// <summary>
+    /// The domain services. The host adds the database provider (with its bulk writer), Data Protection and the options'
+    /// binding, and gives its contexts every registered <see cref="IInterceptor"/> (<see cref="EnrollmentWrites"/> among them).
+    /// </summary>
     public static IServiceCollection AddLatchCore(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<CommandQueueOptions>();
         services.AddOptions<DatabaseWriters>();
         services.AddSingleton<QuietDevices>();
-        services.AddSingleton<AppleEnrollmentCache>();
+        services.AddSingleton<DeviceIdentities>();
+        services.AddSingleton<EnrollmentWrites>();
+        services.AddSingleton<IInterceptor>(provider => provider.GetRequiredService<EnrollmentWrites>());
+        services.AddScoped<DeviceEnrollments>();
         services.AddSingleton<SecretProtector>();
         services.AddSingleton<BulkInsert>();
         services.AddSingleton<WriteBatcher>();
@@ -33,8 +40,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<LostDevices>();
         services.AddScoped<GroupDirectory>();
         services.AddScoped<ApiTokens>();
-        services.AddScoped<AppleEnrollments>();
-        services.TryAddScoped<IDeviceWakeUp, NoDeviceWakeUp>();
+        services.AddScoped<IDeviceWakeUp, DeviceWakeUps>();
         return services;
     }
 }

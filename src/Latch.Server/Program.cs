@@ -7,7 +7,7 @@ using Latch.Server.Auth;
 using Latch.Server.Console;
 using Latch.Server.Graph;
 using Latch.Server.Commands;
-using Latch.Server.Demo;
+using Latch.Server.Apple.Demo;
 using Latch.Server.Devices;
 using Latch.Server.Health;
 using Latch.Server.Storage;

@@ -153,7 +153,7 @@ public sealed class ConsoleServer : IAsyncLifetime
         start.Environment["LATCH_Auth__BootstrapToken"] = Token;
         start.Environment["LATCH_Auth__BootstrapAdminPassword"] = AdminPassword;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
-        start.Environment["Logging__LogLevel__Latch.Server.Demo"] = "Information";
+        start.Environment["Logging__LogLevel__Latch.Server.Apple.Demo"] = "Information";
 
         // The simulated devices enrol a moment after the server is up; an action queued before would be failed by
         // their enrolment (re-enrolment drops the queue), so the scenarios start only once they said they are in.

@@ -70,6 +70,7 @@ public sealed class LatchDbContext(DbContextOptions<LatchDbContext> options) : D
             device.HasOne<User>().WithMany().HasForeignKey(d => d.CurrentUserId).OnDelete(DeleteBehavior.SetNull);
             device.HasIndex(d => d.Name);
             device.HasIndex(d => d.Channel);
+            device.Property(d => d.EnrolledThrough).HasMaxLength(40);
         });
 
         modelBuilder.Entity<Group>(group =>

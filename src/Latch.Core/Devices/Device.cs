@@ -9,7 +9,14 @@ public sealed class Device
     public required string Name { get; set; }
     public required Platform Platform { get; set; }
     public required OsVersion OsVersion { get; set; }
+    /// <summary>How Latch reaches the device, as the SPEC names it (MDM, Exchange ActiveSync, both, PC client).</summary>
     public required ManagementChannel Channel { get; set; }
+
+    /// <summary>
+    /// The device channel the device last enrolled through ("apple"; later "windows", "android"), set when it enrols:
+    /// wake-ups go through that channel's push. Null for a device that never enrolled through a channel.
+    /// </summary>
+    public string? EnrolledThrough { get; set; }
 
     public Guid? OwnerId { get; set; }
     public User? Owner { get; set; }

@@ -5,7 +5,7 @@ namespace Latch.Core.Enrollment;
 /// carries a device identity certificate of its own; a device request is accepted only when it is signed by that
 /// certificate (found here by its SHA-256 thumbprint) and, after <c>Authenticate</c>, only for the UDID bound then.
 /// </summary>
-public sealed class AppleEnrollment
+public sealed class AppleEnrollment : IEnrollmentRecord
 {
     public Guid Id { get; init; } = Guid.CreateVersion7();
 

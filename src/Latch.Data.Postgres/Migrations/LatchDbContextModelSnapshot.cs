@@ -378,6 +378,10 @@ namespace Latch.Data.Postgres.Migrations
                     b.Property<Guid?>("EnrolledByUserId")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("EnrolledThrough")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
                     b.Property<bool>("HasUnlockToken")
                         .HasColumnType("boolean");
 

@@ -369,6 +369,10 @@ namespace Latch.Data.Sqlite.Migrations
                     b.Property<Guid?>("EnrolledByUserId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("EnrolledThrough")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("HasUnlockToken")
                         .HasColumnType("INTEGER");
 

@@ -13,11 +13,12 @@ public static class AppleServiceCollectionExtensions
         services.AddOptions<AppleOptions>().Bind(configuration.GetSection(AppleOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddAppleEnrollment();
         services.AddApplePush(configuration);
+        services.AddScoped<AppleEnrollments>();
         services.AddScoped<AppleEnrollmentProfiles>();
         services.AddSingleton<MdmSignatureVerifier>();
         services.AddScoped<AppleDeviceRequests>();
         services.AddScoped<AppleWakeUp>();
-        services.AddScoped<IDeviceWakeUp>(provider => provider.GetRequiredService<AppleWakeUp>());
+        services.AddScoped<IChannelWakeUp>(provider => provider.GetRequiredService<AppleWakeUp>());
         return services;
     }
 

@@ -2,6 +2,7 @@ using Latch.Core.Data;
 using Latch.Data.Postgres;
 using Latch.Data.Sqlite;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Options;
@@ -34,6 +35,7 @@ public static class StorageServiceCollectionExtensions
             else
                 options.UseLatchSqlite(database.ConnectionString
                     ?? SqliteStorage.ConnectionStringForFile(SqliteFile(provider.GetRequiredService<IOptions<LatchOptions>>().Value)));
+            options.AddInterceptors(provider.GetServices<IInterceptor>()); // Core's (EnrollmentWrites)
         });
 
         // Secrets at rest are encrypted with this key ring. Several servers sharing one PostgreSQL database

@@ -11,7 +11,7 @@ namespace Latch.Core.Data.Prepared;
 /// instance. Values go through the provider's own type mappings and value converters, so a statement written with
 /// these is right on SQLite (GUIDs as text, times as ticks) and PostgreSQL alike, and follows the model when it changes.
 /// </summary>
-public sealed class EntityColumns<T> where T : class
+internal sealed class EntityColumns<T> where T : class
 {
     private readonly Column[] _columns;
     private readonly Column[] _written;

@@ -11,7 +11,7 @@ namespace Latch.Core.Data.Prepared;
 /// prepare each time); prepared, ≈ 10–30 µs. Parameters are made by the columns' EF Core type mappings, so values are
 /// stored exactly as EF Core stores them. Everything that is not on a device's hot path stays in EF Core.
 /// </summary>
-public sealed class PreparedStatement(string sql, params (string Name, RelationalTypeMapping Mapping)[] parameters)
+internal sealed class PreparedStatement(string sql, params (string Name, RelationalTypeMapping Mapping)[] parameters)
 {
     // A connection's commands, while it stays open: a context that keeps its connection open (the WriteBatcher's writer)
     // compiles each statement once; one that opens per transaction compiles it once per transaction.

@@ -18,7 +18,7 @@ public sealed record AppleDeviceRequest<T>(T Message, AppleEnrollment Enrollment
 /// TLS client certificate or in the <c>Mdm-Signature</c> header (a detached CMS signature of the body). Every refusal
 /// answers 400 — never 401, which can make a device drop its enrolment — and lands in the audit trail without secrets.
 /// </summary>
-public sealed class AppleDeviceRequests(IServiceProvider services, MdmSignatureVerifier signatures, AppleEnrollmentCache known,
+public sealed class AppleDeviceRequests(IServiceProvider services, MdmSignatureVerifier signatures, DeviceIdentities known,
     IOptions<AppleOptions> options, TimeProvider clock, ILogger<AppleDeviceRequests> logger)
 {
     // The database is reached only when memory does not answer (an unknown enrolment, a refusal to audit): most device
@@ -50,7 +50,7 @@ public sealed class AppleDeviceRequests(IServiceProvider services, MdmSignatureV
             return (null, await RefuseAsync(http, StatusCodes.Status400BadRequest, $"The request is not signed by a device identity: {error}", null));
         }
 
-        var enrollment = known.Find(thumbprint)
+        var enrollment = AppleEnrollments.Remembered(known, thumbprint)
             ?? await services.GetRequiredService<AppleEnrollments>().FindByCertificateAsync(thumbprint, http.RequestAborted);
         if (enrollment is null)
             return (null, await RefuseAsync(http, StatusCodes.Status400BadRequest,

@@ -4,6 +4,7 @@ using Latch.Core.Enrollment;
 using Latch.Core.Secrets;
 using Latch.Core.Sessions;
 using Latch.Protocols.Apple;
+using Latch.Server.Apple.Enrollment;
 using Latch.Server.Apple.Push;
 
 namespace Latch.Server.Apple.Mdm;
@@ -53,7 +54,8 @@ public static class AppleMdmApi
         switch (message)
         {
             case Authenticate authenticate:
-                await enrollments.AuthenticateAsync(enrollment.Id, authenticate, http.RequestAborted);
+                if ((await enrollments.AuthenticateAsync(enrollment.Id, authenticate, http.RequestAborted)).Refusal is { } takeover)
+                    return await requests.RefuseAsync(http, StatusCodes.Status400BadRequest, takeover, enrollment.CertificateThumbprint, enrollment.DeviceId);
                 break;
             case TokenUpdate tokenUpdate:
                 if (await enrollments.TokenUpdateAsync(enrollment.Id, tokenUpdate, http.RequestAborted))

@@ -3,6 +3,7 @@ using Latch.Core.Devices;
 using Latch.Core.Enrollment;
 using Latch.Core.Sessions;
 using Latch.Protocols.Apple;
+using Latch.Server.Apple.Enrollment;
 
 namespace Latch.Server.Apple.Mdm;
 

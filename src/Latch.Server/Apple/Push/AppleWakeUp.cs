@@ -1,6 +1,7 @@
 using Latch.Core.Commands;
 using Latch.Core.Data;
 using Latch.Core.Enrollment;
+using Latch.Server.Apple.Enrollment;
 using Microsoft.EntityFrameworkCore;
 
 namespace Latch.Server.Apple.Push;
@@ -9,14 +10,16 @@ namespace Latch.Server.Apple.Push;
 /// Wakes Apple devices that have commands waiting: one MDM push each, sent in the background by the dispatcher.
 /// Without a push certificate nothing is sent and devices get their commands at their next check-in.
 /// </summary>
-public sealed class AppleWakeUp(LatchDbContext db, ApnsClient apns, ApplePushDispatcher dispatcher, ILogger<AppleWakeUp> logger) : IDeviceWakeUp
+public sealed class AppleWakeUp(LatchDbContext db, ApnsClient apns, ApplePushDispatcher dispatcher, ILogger<AppleWakeUp> logger) : IChannelWakeUp
 {
+    public string Channel => AppleEnrollments.Channel;
+
     /// <summary>The APNs topic devices must name: the push certificate's, or the configured one without a certificate.</summary>
     public string Topic => apns.Topic;
 
     public bool PushesEnabled => apns.IsEnabled;
 
-    /// <summary>Queues a push for each of these devices that is an enrolled Apple device with a live push token.</summary>
+    /// <summary>Queues a push for each of these devices that has an Apple enrolment with a live push token.</summary>
     public async Task WakeAsync(IReadOnlyCollection<Guid> deviceIds, CancellationToken cancellationToken = default)
     {
         if (!apns.IsEnabled || deviceIds.Count == 0) return;

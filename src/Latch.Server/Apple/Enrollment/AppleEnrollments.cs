@@ -1,23 +1,27 @@
-using Latch.Core.Actions;
 using Latch.Core.Audit;
 using Latch.Core.Commands;
 using Latch.Core.Data;
 using Latch.Core.Devices;
+using Latch.Core.Enrollment;
 using Latch.Core.Secrets;
 using Latch.Protocols.Apple;
 using Microsoft.EntityFrameworkCore;
 
-namespace Latch.Core.Enrollment;
+namespace Latch.Server.Apple.Enrollment;
 
 /// <summary>
 /// The life of an Apple enrolment: issued with a profile, bound to a device at <c>Authenticate</c>, reachable after
-/// <c>TokenUpdate</c>, ended by <c>CheckOut</c> or by a newer enrolment of the same device. The caller has already
-/// checked that the request was signed by the enrolment's identity (<see cref="CheckAsync"/> says whether the
-/// message may touch it).
+/// <c>TokenUpdate</c>, ended by <c>CheckOut</c> or by a newer enrolment of the same device. Apple's own fields live in
+/// its table (<see cref="AppleEnrollment"/>); the device itself goes through Core's <see cref="DeviceEnrollments"/>.
+/// The caller has already checked that the request was signed by the enrolment's identity (<see cref="Check"/> says
+/// whether the message may touch it).
 /// </summary>
-public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, CommandQueue queue, SecretProtector secrets, AppleEnrollmentCache cache,
-    TimeProvider clock)
+public sealed class AppleEnrollments(LatchDbContext db, DeviceEnrollments devices, CommandQueue queue, SecretProtector secrets,
+    DeviceIdentities identities, TimeProvider clock)
 {
+    /// <summary>The channel's name on the devices enrolled through it (<see cref="Device.EnrolledThrough"/>).</summary>
+    public const string Channel = "apple";
+
     /// <summary>Records a profile just issued for a user (and, when it is for a device Latch knows, that device).</summary>
     public async Task<AppleEnrollment> IssueAsync(Guid enrollmentId, Guid userId, string issuedBy, string certificateThumbprint,
         DateTimeOffset certificateNotAfter, Guid? deviceId = null, CancellationToken cancellationToken = default)
@@ -27,7 +31,6 @@ public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, C
             Id = enrollmentId, UserId = userId, IssuedBy = issuedBy, IssuedAt = clock.GetUtcNow(), CertificateThumbprint = certificateThumbprint,
             CertificateNotAfter = certificateNotAfter, DeviceId = deviceId,
         };
-        db.AfterCommit(cache.Forget);
         db.AppleEnrollments.Add(enrollment);
         db.AuditEvents.Add(new AuditEvent
         {
@@ -38,15 +41,19 @@ public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, C
         return enrollment;
     }
 
-    /// <summary>The enrolment whose identity has this certificate; remembered between requests where that is safe (<see cref="AppleEnrollmentCache"/>).</summary>
+    /// <summary>An Apple enrolment that memory knows by its certificate (<see cref="DeviceIdentities"/>), without a read.</summary>
+    public static AppleEnrollment? Remembered(DeviceIdentities identities, string thumbprint) =>
+        identities.Find(thumbprint) is { Channel: Channel, Enrollment: AppleEnrollment enrollment } ? enrollment : null;
+
+    /// <summary>The enrolment whose identity has this certificate; remembered between requests where that is safe (<see cref="DeviceIdentities"/>).</summary>
     public async Task<AppleEnrollment?> FindByCertificateAsync(string thumbprint, CancellationToken cancellationToken = default)
     {
-        if (cache.Find(thumbprint) is { } remembered) return remembered;
-        var generation = cache.Generation;
+        if (Remembered(identities, thumbprint) is { } remembered) return remembered;
+        var generation = identities.Generation;
         // Not an EF compiled query: those keep one executor per query, which flips between models when one process
         // (the test run) uses SQLite and PostgreSQL at once. EF's own query cache is keyed by model.
         var enrollment = await db.AppleEnrollments.AsNoTracking().FirstOrDefaultAsync(e => e.CertificateThumbprint == thumbprint, cancellationToken);
-        if (enrollment is not null) cache.Remember(enrollment, generation);
+        if (enrollment is not null) identities.Remember(new EnrolledIdentity(Channel, enrollment), generation);
         return enrollment;
     }
 
@@ -64,18 +71,22 @@ public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, C
             return "This enrolment was replaced by a newer enrolment of the same device.";
         if (enrollment.Udid is not null && !string.Equals(enrollment.Udid, udid, StringComparison.OrdinalIgnoreCase))
             return "The message names a different device than the one this identity was bound to at Authenticate.";
+        if (enrollment.State == AppleEnrollmentState.CheckedOut)
+            return "The device checked out of management; it must enrol again with a new profile.";
         if (isAuthenticate) return null;
         if (enrollment.Udid is null)
             return "The device has not authenticated with this identity yet (Authenticate comes first).";
-        if (enrollment.State == AppleEnrollmentState.CheckedOut)
-            return "The device checked out of management; it must enrol again.";
         return null;
     }
 
-    /// <summary><c>Authenticate</c>: binds the UDID, finds or creates the device, and starts a fresh queue if it enrolled before.</summary>
-    public async Task<Device> AuthenticateAsync(Guid enrollmentId, Authenticate message, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// <c>Authenticate</c>: binds the UDID, finds or creates the device, and starts a fresh queue if it enrolled before.
+    /// Refused (nothing written, the reason returned) when the UDID is a device Latch knows and this profile was issued
+    /// neither for that device nor for its owner: an identity of one user never takes over another user's device.
+    /// </summary>
+    public async Task<(Device? Device, string? Refusal)> AuthenticateAsync(Guid enrollmentId, Authenticate message,
+        CancellationToken cancellationToken = default)
     {
-        db.AfterCommit(cache.Forget);
         var now = clock.GetUtcNow();
         var enrollment = await db.AppleEnrollments.FirstAsync(e => e.Id == enrollmentId, cancellationToken);
         var udid = message.UDID!;
@@ -85,63 +96,44 @@ public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, C
             .Where(e => e.Id != enrollment.Id && e.State != AppleEnrollmentState.Superseded
                         && (e.Udid == udid || (enrollment.DeviceId != null && e.DeviceId == enrollment.DeviceId)))
             .ToListAsync(cancellationToken);
-        var deviceId = enrollment.DeviceId ?? earlier.Where(e => e.DeviceId is not null).OrderByDescending(e => e.IssuedAt)
-            .Select(e => e.DeviceId).FirstOrDefault();
-        var device = deviceId is { } id ? await db.Devices.FirstOrDefaultAsync(d => d.Id == id, cancellationToken) : null;
-        var enrolledBefore = enrollment.AuthenticatedAt is not null || earlier.Any(e => e.AuthenticatedAt is not null);
-        foreach (var old in earlier)
-        {
-            old.State = AppleEnrollmentState.Superseded;
-            old.EndedAt ??= now;
-        }
+        var knownAs = await db.AppleEnrollments.AsNoTracking()
+            .Where(e => e.Id != enrollment.Id && e.Udid == udid && e.DeviceId != null)
+            .OrderByDescending(e => e.IssuedAt).Select(e => e.DeviceId!.Value).ToListAsync(cancellationToken);
 
-        if (device is null)
+        var enrolling = new EnrollingDevice(Channel, enrollment.Id, enrollment.UserId, enrollment.DeviceId, knownAs.Distinct().ToList(),
+            AlreadyBound: enrollment.Udid is not null,
+            EnrolledBefore: enrollment.AuthenticatedAt is not null || earlier.Any(e => e.AuthenticatedAt is not null),
+            FactsOf(message),
+            NewDeviceName: message.ModelName ?? message.ProductName ?? "Apple device",
+            NewDevicePlatform: PlatformOf(message.ProductName, message.Model),
+            Describe: device => $"Apple device '{device.Name}' ({message.ProductName ?? "unknown model"}, {device.Platform.DisplayName()} {device.OsVersion})");
+        return await devices.EnrollAsync(enrolling, device =>
         {
-            device = new Device
+            foreach (var old in earlier)
             {
-                Name = message.DeviceName ?? message.ModelName ?? message.ProductName ?? "Apple device",
-                Platform = PlatformOf(message.ProductName, message.Model),
-                OsVersion = OsVersion.TryParse(message.OSVersion, out var version) ? version : default,
-                Channel = ManagementChannel.DirectMdm,
-                EnrolledAt = now,
-            };
-            db.Devices.Add(device);
-        }
-        else if (message.ProductName is not null)
-        {
-            device.Platform = PlatformOf(message.ProductName, message.Model);
-        }
-
-        device.Name = message.DeviceName ?? device.Name;
-        if (OsVersion.TryParse(message.OSVersion, out var reported)) device.OsVersion = reported;
-        device.Manufacturer = "Apple";
-        device.Model = message.ProductName ?? message.ModelName ?? device.Model; // "iPhone15,4" says more than "iPhone"
-        device.SerialNumber = message.SerialNumber ?? device.SerialNumber;
-        device.Imei = message.IMEI ?? device.Imei;
-        device.OwnerId = enrollment.UserId;
-        device.EnrolledByUserId = enrollment.UserId;
-        if (enrollment.AuthenticatedAt is null) device.EnrolledAt = now; // a new enrolment, not a repeated Authenticate
-        device.UnenrolledAt = null;
-        device.HasUnlockToken = false; // the new enrolment's token arrives with its first TokenUpdate
-        device.LastCheckInAt = now;
-
-        enrollment.DeviceId = device.Id;
-        enrollment.Udid = udid;
-        enrollment.Topic = message.Topic;
-        enrollment.State = AppleEnrollmentState.Authenticated;
-        enrollment.AuthenticatedAt = now;
-        enrollment.ProtectedUnlockToken = null;
-        db.AuditEvents.Add(new AuditEvent
-        {
-            At = now, Actor = "device", Kind = AuditKinds.DeviceEnrolled, DeviceId = device.Id,
-            Detail = $"Apple device '{device.Name}' ({message.ProductName ?? "unknown model"}, {device.Platform.DisplayName()} {device.OsVersion}) " +
-                     $"authenticated with enrolment {enrollment.Id}{(enrolledBefore ? "; it was enrolled before" : "")}.",
-        });
-        await db.SaveChangesAsync(cancellationToken);
-
-        if (enrolledBefore) await actions.ReenrollAsync(device.Id, cancellationToken);
-        return device;
+                old.State = AppleEnrollmentState.Superseded;
+                old.EndedAt ??= now;
+            }
+            device.HasUnlockToken = false; // the new enrolment's token arrives with its first TokenUpdate
+            enrollment.DeviceId = device.Id;
+            enrollment.Udid = udid;
+            enrollment.Topic = message.Topic;
+            enrollment.State = AppleEnrollmentState.Authenticated;
+            enrollment.AuthenticatedAt = now;
+            enrollment.ProtectedUnlockToken = null;
+        }, cancellationToken);
     }
+
+    private static DeviceFacts FactsOf(Authenticate message) => new()
+    {
+        Name = message.DeviceName,
+        Platform = message.ProductName is null ? null : PlatformOf(message.ProductName, message.Model),
+        OsVersion = OsVersion.TryParse(message.OSVersion, out var version) ? version : null,
+        Manufacturer = "Apple",
+        Model = message.ProductName ?? message.ModelName, // "iPhone15,4" says more than "iPhone"
+        SerialNumber = message.SerialNumber,
+        Imei = message.IMEI,
+    };
 
     /// <summary>
     /// <c>TokenUpdate</c>: keeps the push token, PushMagic, topic and the newest UnlockToken (encrypted). The first one
@@ -149,7 +141,6 @@ public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, C
     /// </summary>
     public async Task<bool> TokenUpdateAsync(Guid enrollmentId, TokenUpdate message, CancellationToken cancellationToken = default)
     {
-        db.AfterCommit(cache.Forget);
         var now = clock.GetUtcNow();
         var enrollment = await db.AppleEnrollments.FirstAsync(e => e.Id == enrollmentId, cancellationToken);
         var device = await db.Devices.FirstAsync(d => d.Id == enrollment.DeviceId, cancellationToken);
@@ -185,7 +176,6 @@ public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, C
     /// <summary><c>CheckOut</c>: the profile was removed. The device leaves management; its queue is dropped.</summary>
     public async Task CheckOutAsync(Guid enrollmentId, CancellationToken cancellationToken = default)
     {
-        db.AfterCommit(cache.Forget);
         var now = clock.GetUtcNow();
         var enrollment = await db.AppleEnrollments.FirstAsync(e => e.Id == enrollmentId, cancellationToken);
         enrollment.State = AppleEnrollmentState.CheckedOut;
@@ -193,11 +183,10 @@ public sealed class AppleEnrollments(LatchDbContext db, DeviceActions actions, C
         enrollment.ProtectedUnlockToken = null;
         enrollment.PushMagic = null;
         enrollment.PushToken = null;
-        await db.Devices.Where(d => d.Id == enrollment.DeviceId).ExecuteUpdateAsync(set => set
-            .SetProperty(d => d.UnenrolledAt, now)
-            .SetProperty(d => d.HasUnlockToken, false), cancellationToken);
+        await db.Devices.Where(d => d.Id == enrollment.DeviceId)
+            .ExecuteUpdateAsync(set => set.SetProperty(d => d.HasUnlockToken, false), cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
-        await actions.UnenrollAsync(enrollment.DeviceId!.Value, cancellationToken);
+        await devices.UnenrollAsync(enrollment.DeviceId!.Value, cancellationToken);
     }
 
     /// <summary>Macs (Mac14,2, MacBookPro18,3, iMac21,1, Macmini9,1, VirtualMac2,1) are the macOS row; every other Apple device the iOS rows.</summary>

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace Latch.Server.Demo;
+namespace Latch.Server.Apple.Demo;
 
 /// <summary>
 /// The demo fleet's Apple devices, alive: simulated devices (Latch.Devices) enrol from real signed profiles for those
