@@ -72,7 +72,7 @@ public sealed class DeviceIdentities(IOptions<DatabaseWriters> writers)
 /// </summary>
 public sealed class EnrollmentWrites(DeviceIdentities identities) : DbCommandInterceptor
 {
-    private static readonly ConditionalWeakTable<IModel, string[]> TablesByModel = new();
+    private static readonly ConditionalWeakTable<IModel, string[]> WritesByModel = new();
 
     public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result)
     {
@@ -104,16 +104,16 @@ public sealed class EnrollmentWrites(DeviceIdentities identities) : DbCommandInt
     {
         if (context is not LatchDbContext db) return;
         var sql = command.CommandText;
-        if (!(sql.Contains("INSERT", StringComparison.OrdinalIgnoreCase) || sql.Contains("UPDATE", StringComparison.OrdinalIgnoreCase)
-              || sql.Contains("DELETE", StringComparison.OrdinalIgnoreCase))) return;
-        var tables = TablesByModel.GetValue(db.Model, model => EnrollmentTables(model, db.GetService<ISqlGenerationHelper>()));
-        if (!tables.Any(table => sql.Contains(table, StringComparison.Ordinal))) return;
+        var writes = WritesByModel.GetValue(db.Model, model => EnrollmentWritePrefixes(model, db.GetService<ISqlGenerationHelper>()));
+        if (!writes.Any(write => sql.Contains(write, StringComparison.Ordinal))) return;
         // Inside a transaction the write counts once committed; a statement on its own is committed already.
         if (db.Database.CurrentTransaction is null) identities.Forget();
         else db.AfterCommit(identities.Forget);
     }
 
-    private static string[] EnrollmentTables(IModel model, ISqlGenerationHelper sql) =>
+    // The statements EF Core writes a table with, as both providers spell them (a column such as "TokenUpdatedAt" is no UPDATE).
+    private static string[] EnrollmentWritePrefixes(IModel model, ISqlGenerationHelper sql) =>
         model.GetEntityTypes().Where(e => typeof(IEnrollmentRecord).IsAssignableFrom(e.ClrType) && e.GetTableName() is not null)
-            .Select(e => sql.DelimitIdentifier(e.GetTableName()!, e.GetSchema())).ToArray();
+            .Select(e => sql.DelimitIdentifier(e.GetTableName()!, e.GetSchema()))
+            .SelectMany(table => new[] { $"INSERT INTO {table}", $"UPDATE {table}", $"DELETE FROM {table}" }).ToArray();
 }
