@@ -2,7 +2,6 @@ using Latch.Core;
 using Latch.Core.Commands;
 using Latch.Server;
 using Latch.Server.Apple;
-using Latch.Server.Apple.Enrollment;
 using Latch.Server.Auth;
 using Latch.Server.Console;
 using Latch.Server.Graph;
@@ -43,7 +42,7 @@ builder.Services.AddLatchConsole();
 var app = builder.Build();
 await app.PrepareDatabaseAsync();
 await app.EnsureAdministratorAsync();
-_ = app.Services.GetRequiredService<AppleCertificateAuthority>(); // created at first start, loaded after
+_ = app.Services.GetRequiredService<DeviceCertificateAuthority>(); // created at first start, loaded after
 
 app.UseAuthentication();
 app.UseAuthorization();

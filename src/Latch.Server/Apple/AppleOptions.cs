@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Latch.Server.Apple.Enrollment;
+using Latch.Server.Devices;
 
 namespace Latch.Server.Apple;
 

@@ -2,6 +2,7 @@ using Latch.Core.Commands;
 using Latch.Server.Apple.Enrollment;
 using Latch.Server.Apple.Mdm;
 using Latch.Server.Apple.Push;
+using Latch.Server.Devices;
 
 namespace Latch.Server.Apple;
 
@@ -11,7 +12,7 @@ public static class AppleServiceCollectionExtensions
     public static IServiceCollection AddAppleChannel(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<AppleOptions>().Bind(configuration.GetSection(AppleOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddAppleEnrollment();
+        services.AddDeviceCertificateAuthority();
         services.AddApplePush(configuration);
         services.AddScoped<AppleEnrollments>();
         services.AddScoped<AppleEnrollmentProfiles>();

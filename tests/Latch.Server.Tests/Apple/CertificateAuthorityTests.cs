@@ -1,12 +1,13 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Security.Cryptography;
 using Latch.Core.Data;
 using Latch.Core.Secrets;
 using Latch.Core.Tests.Storage;
 using Latch.Server.Apple.Enrollment;
+using Latch.Server.Devices;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -16,14 +17,14 @@ namespace Latch.Server.Tests.Apple;
 internal static class TestAuthorities
 {
     public static readonly DateTimeOffset Start = new(2026, 11, 27, 9, 0, 0, TimeSpan.Zero);
-    private static readonly Lazy<AppleCertificateAuthority> SharedCa = new(() => AppleCertificateAuthority.CreateNew(new FakeTimeProvider(Start)));
-    private static readonly Lazy<AppleCertificateAuthority> ForeignCa = new(() => AppleCertificateAuthority.CreateNew(new FakeTimeProvider(Start)));
+    private static readonly Lazy<DeviceCertificateAuthority> SharedCa = new(() => DeviceCertificateAuthority.CreateNew(new FakeTimeProvider(Start)));
+    private static readonly Lazy<DeviceCertificateAuthority> ForeignCa = new(() => DeviceCertificateAuthority.CreateNew(new FakeTimeProvider(Start)));
 
     /// <summary>Created at <see cref="Start"/>; so is everything it issues.</summary>
-    public static AppleCertificateAuthority Shared => SharedCa.Value;
+    public static DeviceCertificateAuthority Shared => SharedCa.Value;
 
     /// <summary>Another deployment's CA, with the very same subject name as ours.</summary>
-    public static AppleCertificateAuthority Foreign => ForeignCa.Value;
+    public static DeviceCertificateAuthority Foreign => ForeignCa.Value;
 
     public static bool ChainsTo(X509Certificate2 leaf, X509Certificate2 root, DateTimeOffset at, X509Certificate2Collection? extra = null)
     {
@@ -39,7 +40,7 @@ internal static class TestAuthorities
 
 public sealed class CertificateAuthorityTests
 {
-    private static AppleCertificateAuthority Ca => TestAuthorities.Shared;
+    private static DeviceCertificateAuthority Ca => TestAuthorities.Shared;
 
     [Fact]
     public void CaCertificate_IsASelfSignedSha256CaForCertificateSigningOnly_ForTenYears()
@@ -113,7 +114,7 @@ public sealed class CertificateAuthorityTests
         var identity = Ca.IssueDeviceIdentity("device", DeviceKeyAlgorithm.EcdsaP256);
         var expected = Convert.ToHexString(SHA256.HashData(identity.Certificate.RawData));
         Assert.Equal(expected, identity.Sha256Thumbprint);
-        Assert.Equal(expected, AppleCertificateAuthority.Sha256Thumbprint(identity.Certificate));
+        Assert.Equal(expected, DeviceCertificateAuthority.Sha256Thumbprint(identity.Certificate));
         Assert.Equal(64, expected.Length);
         Assert.Equal(expected.ToUpperInvariant(), expected);
     }
@@ -175,11 +176,11 @@ public abstract class CertificateAuthorityStorageContract(StorageBackend backend
 
     public async ValueTask DisposeAsync() => await _database.DisposeAsync();
 
-    private async Task<AppleCertificateAuthority> LoadOrCreateAsync(LatchDbContext? db = null, SecretProtector? secrets = null)
+    private async Task<DeviceCertificateAuthority> LoadOrCreateAsync(LatchDbContext? db = null, SecretProtector? secrets = null)
     {
-        if (db is not null) return await AppleCertificateAuthority.LoadOrCreateAsync(db, secrets ?? _secrets, _clock);
+        if (db is not null) return await DeviceCertificateAuthority.LoadOrCreateAsync(db, secrets ?? _secrets, _clock);
         await using var context = _database.NewContext();
-        return await AppleCertificateAuthority.LoadOrCreateAsync(context, secrets ?? _secrets, _clock);
+        return await DeviceCertificateAuthority.LoadOrCreateAsync(context, secrets ?? _secrets, _clock);
     }
 
     private async Task<List<StoredSecret>> StoredAsync()
@@ -196,7 +197,7 @@ public abstract class CertificateAuthorityStorageContract(StorageBackend backend
 
         Assert.Equal(created.Certificate.RawData, loaded.Certificate.RawData);
         var secret = Assert.Single(await StoredAsync());
-        Assert.Equal(AppleCertificateAuthority.SecretName, secret.Name);
+        Assert.Equal(DeviceCertificateAuthority.SecretName, secret.Name);
         Assert.Equal(TestAuthorities.Start, secret.CreatedAt);
 
         // The reloaded key signs what the first instance recognises, and the other way round.
@@ -246,7 +247,7 @@ public abstract class CertificateAuthorityStorageContract(StorageBackend backend
     public async Task ServerThatLosesTheRace_UsesTheWinnersCa()
     {
         // Server A reads "no CA", creates one, and just before it inserts, server B does the whole thing.
-        AppleCertificateAuthority? winner = null;
+        DeviceCertificateAuthority? winner = null;
         var options = new DbContextOptionsBuilder<LatchDbContext>();
         _database.Configure(options);
         options.AddInterceptors(new BeforeFirstSave(async () => winner = await LoadOrCreateAsync()));
@@ -310,18 +311,18 @@ public sealed class CertificateAuthorityInTheServerTests
         try
         {
             byte[] first;
-            await using (var app = new LatchAppFactory(settings, services => services.AddAppleEnrollment(), directory))
+            await using (var app = new LatchAppFactory(settings, services => services.AddDeviceCertificateAuthority(), directory))
             {
                 app.CreateClient();
-                var ca = app.Services.GetRequiredService<AppleCertificateAuthority>();
-                Assert.Same(ca, app.Services.GetRequiredService<AppleCertificateAuthority>());
+                var ca = app.Services.GetRequiredService<DeviceCertificateAuthority>();
+                Assert.Same(ca, app.Services.GetRequiredService<DeviceCertificateAuthority>());
                 first = ca.Certificate.RawData;
             }
 
-            await using (var app = new LatchAppFactory(settings, services => services.AddAppleEnrollment(), directory))
+            await using (var app = new LatchAppFactory(settings, services => services.AddDeviceCertificateAuthority(), directory))
             {
                 app.CreateClient();
-                var ca = app.Services.GetRequiredService<AppleCertificateAuthority>();
+                var ca = app.Services.GetRequiredService<DeviceCertificateAuthority>();
                 Assert.Equal(first, ca.Certificate.RawData);
                 Assert.True(ca.Issued(ca.IssueDeviceIdentity("device", DeviceKeyAlgorithm.EcdsaP256).Certificate, DateTimeOffset.UtcNow));
             }

@@ -3,6 +3,7 @@ using Latch.Core.Access;
 using Latch.Core.Audit;
 using Latch.Core.Enrollment;
 using Latch.Devices.Apple;
+using Latch.Server.Devices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -46,7 +47,7 @@ public sealed class EnrollmentProfileApiTests : IAsyncLifetime
         var enrollment = await _server.DbAsync(db => db.AppleEnrollments.AsNoTracking().SingleAsync());
         Assert.Equal(AppleEnrollmentState.Issued, enrollment.State);
         Assert.Equal(Core.Demo.DemoFleet.Ada, enrollment.UserId);
-        Assert.Equal(Latch.Server.Apple.Enrollment.AppleCertificateAuthority.Sha256Thumbprint(profile.Identity), enrollment.CertificateThumbprint);
+        Assert.Equal(Latch.Server.Devices.DeviceCertificateAuthority.Sha256Thumbprint(profile.Identity), enrollment.CertificateThumbprint);
         Assert.True(await _server.DbAsync(db => db.AuditEvents.AnyAsync(e => e.Kind == AuditKinds.EnrollmentProfileIssued)));
     }
 

@@ -1,9 +1,10 @@
 using System.Formats.Asn1;
-using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
+using System.Security.Cryptography;
 using Latch.Protocols.Apple;
 using Latch.Server.Apple.Enrollment;
+using Latch.Server.Devices;
 
 namespace Latch.Server.Tests.Apple;
 
@@ -12,7 +13,7 @@ public sealed class EnrollmentProfileTests
     private static readonly Guid EnrollmentId = Guid.Parse("0199c3a4-5b6e-7f00-8123-456789abcdef");
     private const string Topic = "com.apple.mgmt.External.4c7cea50-9775-40c0-9f78-a3f41cb0b03a";
 
-    private static AppleCertificateAuthority Ca => TestAuthorities.Shared;
+    private static DeviceCertificateAuthority Ca => TestAuthorities.Shared;
 
     private static (EnrollmentProfileInput Input, byte[] Profile) Build(DeviceKeyAlgorithm algorithm = DeviceKeyAlgorithm.Rsa2048)
     {

@@ -1,8 +1,9 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
+using System.Security.Cryptography;
 using System.Text;
 using Latch.Server.Apple.Enrollment;
+using Latch.Server.Devices;
 
 namespace Latch.Server.Tests.Apple;
 
@@ -23,7 +24,7 @@ public sealed class MdmSignatureTests
         </plist>
         """);
 
-    private static AppleCertificateAuthority Ca => TestAuthorities.Shared;
+    private static DeviceCertificateAuthority Ca => TestAuthorities.Shared;
 
     /// <summary>What a device puts in the header: a detached CMS over the body, SHA-256, its certificate included.</summary>
     private static string SignAsDevice(
@@ -52,7 +53,7 @@ public sealed class MdmSignatureTests
 
         Assert.Null(error);
         Assert.Equal(identity.Certificate.RawData, signer.RawData);
-        Assert.Equal(identity.Sha256Thumbprint, AppleCertificateAuthority.Sha256Thumbprint(signer));
+        Assert.Equal(identity.Sha256Thumbprint, DeviceCertificateAuthority.Sha256Thumbprint(signer));
         Assert.True(Ca.Issued(signer, TestAuthorities.Start));
     }
 

@@ -1,9 +1,10 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
+using System.Security.Cryptography;
 using System.Text;
 using CsCheck;
 using Latch.Server.Apple.Enrollment;
+using Latch.Server.Devices;
 
 namespace Latch.Server.Tests.Apple;
 
@@ -146,7 +147,7 @@ public sealed class MdmSignatureVerifierTests
             // Both name the signer by the SHA-256 of its certificate. The certificate loader re-encodes a certificate whose
             // DER is not canonical (a changed BOOLEAN, say), so SignedCms may hash other bytes than the message carries;
             // the fast path hashes the bytes it verified, which can then never be an issued certificate's.
-            if (fast && AppleCertificateAuthority.Sha256Thumbprint(certificate!) != signer!.Thumbprint)
+            if (fast && DeviceCertificateAuthority.Sha256Thumbprint(certificate!) != signer!.Thumbprint)
             {
                 Assert.NotEqual(certificate!.RawData, signer!.Certificate);
                 Assert.NotEqual(signed[which].identity.Sha256Thumbprint, signer.Thumbprint);

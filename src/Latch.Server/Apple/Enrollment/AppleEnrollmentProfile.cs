@@ -1,6 +1,7 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Security.Cryptography;
 using Latch.Protocols.Apple;
+using Latch.Server.Devices;
 
 namespace Latch.Server.Apple.Enrollment;
 
@@ -24,7 +25,7 @@ public sealed record EnrollmentProfileInput(
 /// <summary>
 /// The <c>.mobileconfig</c> that enrols an Apple device: a configuration profile with the CA as a root certificate, the
 /// device identity as PKCS#12, and the MDM payload pointing at Latch. Sign it with
-/// <see cref="AppleCertificateAuthority.Sign"/> and serve it as <see cref="ContentType"/>.
+/// <see cref="DeviceCertificateAuthority.Sign"/> and serve it as <see cref="ContentType"/>.
 /// Keys: https://developer.apple.com/documentation/devicemanagement/toplevel (profile),
 /// https://developer.apple.com/documentation/devicemanagement/mdm, .../certificateroot, .../certificatepkcs12.
 /// </summary>

@@ -5,6 +5,7 @@ using Latch.Core.Enrollment;
 using Latch.Server.Apple.Mdm;
 using Latch.Server.Apple.Push;
 using Latch.Server.Auth;
+using Latch.Server.Devices;
 using Latch.Server.Graph;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -70,7 +71,7 @@ public static class EnrollmentProfilesApi
 }
 
 /// <summary>Issues enrolment profiles: a fresh identity from Latch's CA, the enrolment record, the signed profile.</summary>
-public sealed class AppleEnrollmentProfiles(AppleCertificateAuthority authority, AppleEnrollments enrollments, AppleWakeUp push,
+public sealed class AppleEnrollmentProfiles(DeviceCertificateAuthority authority, AppleEnrollments enrollments, AppleWakeUp push,
     IOptions<AppleOptions> options)
 {
     /// <param name="requestBaseUrl">Where the request came in; used when <see cref="AppleOptions.PublicUrl"/> is not set.</param>

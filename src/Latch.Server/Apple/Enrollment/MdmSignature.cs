@@ -1,7 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
+using System.Security.Cryptography;
+using Latch.Server.Devices;
 
 namespace Latch.Server.Apple.Enrollment;
 
@@ -10,7 +11,7 @@ namespace Latch.Server.Apple.Enrollment;
 /// SignedData over the exact request body, signed with the device identity and carrying its certificate.
 /// https://developer.apple.com/documentation/devicemanagement/mdm (SignMessage). This proves only that the holder of
 /// the certificate's key sent this body; whether the certificate is one of ours and belongs to an enrolment is the
-/// caller's question (<see cref="AppleCertificateAuthority.Issued"/>, then the thumbprint).
+/// caller's question (<see cref="DeviceCertificateAuthority.Issued"/>, then the thumbprint).
 /// </summary>
 public static class MdmSignature
 {

@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Formats.Asn1;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Security.Cryptography;
+using Latch.Server.Devices;
 
 namespace Latch.Server.Apple.Enrollment;
 
@@ -117,7 +118,7 @@ public sealed class MdmSignatureVerifier
         signer = null;
         if (!MdmSignature.TryVerify(body, headerValue, out var certificate, out error)) return false;
         using (certificate)
-            signer = new MdmSigner(certificate.RawData, AppleCertificateAuthority.Sha256Thumbprint(certificate));
+            signer = new MdmSigner(certificate.RawData, DeviceCertificateAuthority.Sha256Thumbprint(certificate));
         return true;
     }
 

@@ -3,6 +3,7 @@ using Latch.Core.Data;
 using Latch.Core.Enrollment;
 using Latch.Protocols.Apple;
 using Latch.Server.Apple.Enrollment;
+using Latch.Server.Devices;
 using Microsoft.Extensions.Options;
 
 namespace Latch.Server.Apple.Mdm;
@@ -39,7 +40,7 @@ public sealed class AppleDeviceRequests(IServiceProvider services, MdmSignatureV
         MdmSigner? signer = null;
         if (http.Connection.ClientCertificate is { } tlsCertificate)
         {
-            thumbprint = AppleCertificateAuthority.Sha256Thumbprint(tlsCertificate);
+            thumbprint = DeviceCertificateAuthority.Sha256Thumbprint(tlsCertificate);
         }
         else if (signatures.TryVerify(body, http.Request.Headers[MdmSignature.HeaderName].FirstOrDefault(), out signer, out var error))
         {

@@ -6,16 +6,18 @@ using Latch.Core.Data;
 using Latch.Core.Secrets;
 using Microsoft.EntityFrameworkCore;
 
-namespace Latch.Server.Apple.Enrollment;
+namespace Latch.Server.Devices;
 
 /// <summary>
-/// Latch's own certificate authority for Apple enrolment: it issues each enrolment profile's device identity (the
-/// certificate a device signs its requests with, see <see cref="MdmSignature"/>) and signs the profiles. One CA per
+/// Latch's own certificate authority for device enrolment, whatever the channel: it issues each enrolment's device
+/// identity (the certificate a device authenticates its requests with: Apple's Mdm-Signature or TLS client
+/// certificate, and the Windows enrolment next) and signs what enrolment hands out (Apple's profiles). One CA per
 /// deployment: created at first start and kept in the database, encrypted, so every server sharing the database
 /// issues and recognises the same certificates. Safe to use from many requests at once.
 /// </summary>
-public sealed class AppleCertificateAuthority : IDisposable
+public sealed class DeviceCertificateAuthority : IDisposable
 {
+    // The name it has been stored under since the Apple channel made it first; kept, so existing enrolments stay valid.
     public const string SecretName = "apple.enrollment-ca";
     public const string SubjectName = "CN=Latch Device Enrollment CA, O=Latch";
 
@@ -32,7 +34,7 @@ public sealed class AppleCertificateAuthority : IDisposable
     private readonly TimeProvider _clock;
     private readonly Lazy<X509Certificate2> _profileSigner;
 
-    private AppleCertificateAuthority(X509Certificate2 authority, TimeProvider clock)
+    private DeviceCertificateAuthority(X509Certificate2 authority, TimeProvider clock)
     {
         _authority = authority;
         _clock = clock;
@@ -48,7 +50,7 @@ public sealed class AppleCertificateAuthority : IDisposable
     /// database, both may create one, but only the first insert lands (the secret's name is the primary key); the
     /// other reads the winner's back and drops its own.
     /// </summary>
-    public static async Task<AppleCertificateAuthority> LoadOrCreateAsync(
+    public static async Task<DeviceCertificateAuthority> LoadOrCreateAsync(
         LatchDbContext db, SecretProtector secrets, TimeProvider clock, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -83,7 +85,7 @@ public sealed class AppleCertificateAuthority : IDisposable
     }
 
     /// <summary>A fresh CA that is not stored anywhere (LoadOrCreateAsync stores it; tests use it for throwaway CAs).</summary>
-    internal static AppleCertificateAuthority CreateNew(TimeProvider clock)
+    internal static DeviceCertificateAuthority CreateNew(TimeProvider clock)
     {
         var now = clock.GetUtcNow();
         using var key = RSA.Create(3072);
@@ -93,13 +95,13 @@ public sealed class AppleCertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509KeyUsageExtension(
             X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, critical: true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
-        return new AppleCertificateAuthority(request.CreateSelfSigned(now - ClockSkew, now + CaLifetime), clock);
+        return new DeviceCertificateAuthority(request.CreateSelfSigned(now - ClockSkew, now + CaLifetime), clock);
     }
 
     private static Task<StoredSecret?> ReadAsync(LatchDbContext db, CancellationToken cancellationToken) =>
         db.StoredSecrets.AsNoTracking().FirstOrDefaultAsync(s => s.Name == SecretName, cancellationToken);
 
-    private static AppleCertificateAuthority Load(StoredSecret stored, SecretProtector secrets, TimeProvider clock)
+    private static DeviceCertificateAuthority Load(StoredSecret stored, SecretProtector secrets, TimeProvider clock)
     {
         string base64;
         try
@@ -109,7 +111,7 @@ public sealed class AppleCertificateAuthority : IDisposable
         catch (CryptographicException exception)
         {
             throw new InvalidOperationException(
-                $"The Apple enrolment CA stored in the database ('{SecretName}') cannot be decrypted with this server's Data " +
+                $"The device enrolment CA stored in the database ('{SecretName}') cannot be decrypted with this server's Data " +
                 "Protection key ring. Servers that share one database must share the key ring too.", exception);
         }
 
@@ -123,7 +125,7 @@ public sealed class AppleCertificateAuthority : IDisposable
         }
 
         key.Dispose();
-        return new AppleCertificateAuthority(authority, clock);
+        return new DeviceCertificateAuthority(authority, clock);
     }
 
     /// <summary>
