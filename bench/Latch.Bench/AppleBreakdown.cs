@@ -169,13 +169,13 @@ internal static class AppleBreakdown
             await StepAsync("SQLite: the four PRAGMAs Latch runs each time a connection is opened", _ => pragmas.ExecuteNonQueryAsync());
         }
         await StepAsync("Core: find the enrolment by certificate thumbprint (new scope, one read)", d => FindAsync(database.Services, d.Id));
-        await StepAsync("Core: Idle with nothing queued (new scope, find + NextCommandAsync)", d => IdleAsync(database.Services, d.Id));
+        await StepAsync("Core: Idle with nothing queued (new scope, find + DeviceSessions.ExchangeAsync)", d => IdleAsync(database.Services, d.Id));
         await StepAsync("    the same with DbContext pooling (an experiment)", d => IdleAsync(pooled.Services, d.Id));
         await QueueLocksAsync();
         var commands = new Dictionary<Guid, Guid>();
-        await StepAsync("Core: lock, the Idle that fetches the DeviceLock (find + NextCommandAsync: a write transaction)",
+        await StepAsync("Core: lock, the Idle that fetches the DeviceLock (find + ExchangeAsync: one writer operation)",
             async d => commands[d.Id] = await FetchAsync(database.Services, d.Id), warmUp: false);
-        await StepAsync("Core: lock, the Acknowledged (find + RecordReportAsync: a write transaction + NextCommandAsync)",
+        await StepAsync("Core: lock, the Acknowledged (find + ExchangeAsync: the report and the look for more, one writer operation)",
             d => AcknowledgeAsync(database.Services, d.Id, commands[d.Id]), warmUp: false);
         steps.Add(("SQLite: one durable commit of a one-row insert (WAL, synchronous=FULL, same disk)", await CommitAsync(directory, 300)));
 

@@ -2,6 +2,7 @@ using Latch.Core;
 using Latch.Core.Data;
 using Latch.Data.Postgres;
 using Latch.Data.Sqlite;
+using Latch.Server.Apple.Enrollment;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -20,7 +21,9 @@ internal sealed class BenchDatabase : IAsyncDisposable
     {
         _drop = drop;
         var services = new ServiceCollection();
+        services.AddLogging();
         services.AddLatchCore().AddLatchSqlite().AddLatchPostgres();
+        services.AddScoped<AppleEnrollments>(); // the Apple channel's enrolment service, for the Apple breakdown
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
         if (pooled) services.AddDbContextPool<LatchDbContext>(configure);
         else services.AddDbContext<LatchDbContext>(configure);
