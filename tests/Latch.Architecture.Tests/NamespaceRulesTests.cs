@@ -8,11 +8,17 @@ namespace Latch.Architecture.Tests;
 /// </summary>
 public sealed class NamespaceRulesTests
 {
-    public static TheoryData<string, string> Channels() => new()
+    // Every channel the codecs know (Latch.Protocols.Apple, and each one added later), in each layer above them.
+    public static TheoryData<string, string> Channels()
     {
-        { "Latch.Core", "Apple" },
-        { "Latch.Server", "Apple" },
-    };
+        var data = new TheoryData<string, string>();
+        var channels = Assembly.Load("Latch.Protocols").GetTypes().Select(t => t.Namespace?.Split('.'))
+            .Where(parts => parts is { Length: >= 3 }).Select(parts => parts![2]).Distinct().Order();
+        foreach (var channel in channels)
+        foreach (var assembly in new[] { "Latch.Core", "Latch.Server" })
+            data.Add(assembly, channel);
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Channels))]
