@@ -31,6 +31,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<DeviceEnrollments>();
         services.AddSingleton<SecretProtector>();
         services.AddSingleton<BulkInsert>();
+        services.AddSingleton<DatabaseErrors>();
         services.AddSingleton<WriteBatcher>();
         services.AddSingleton<CheckInRecorder>();
         services.AddSingleton<DeviceSessions>();

@@ -12,6 +12,7 @@ public static class PostgresStorage
     public static IServiceCollection AddLatchPostgres(this IServiceCollection services)
     {
         services.AddSingleton<IBulkWriter, PostgresBulkWriter>();
+        services.AddSingleton<IUniqueViolations, PostgresUniqueViolations>();
         return services;
     }
 

@@ -17,6 +17,7 @@ public static class SqliteStorage
     public static IServiceCollection AddLatchSqlite(this IServiceCollection services)
     {
         services.AddSingleton<IBulkWriter, SqliteBulkWriter>();
+        services.AddSingleton<IUniqueViolations, SqliteUniqueViolations>();
         services.AddSingleton<IWriterDurability, SqliteWriterDurability>();
         return services;
     }

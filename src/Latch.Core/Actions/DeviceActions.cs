@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -18,23 +17,30 @@ namespace Latch.Core.Actions;
 /// transaction, committed before the caller answers; then each device's fetches and reports move its action.
 /// </summary>
 public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkInsert bulk, SecretProtector secrets, IDeviceWakeUp wakeUp,
-    TimeProvider clock)
+    DatabaseErrors errors, TimeProvider clock)
 {
     public async Task<BulkActionOutcome> RequestAsync(ActionRequestInput input, CancellationToken cancellationToken = default)
     {
         Validate(input);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            return await RequestOnceAsync(input, cancellationToken);
-        }
-        catch (Exception exception) when (IsUniqueViolation(exception))
-        {
-            // Another request put the same action in flight for one of these devices between our read and our
-            // write (the one-in-flight index stopped it). Nothing of ours was written; reading again sorts it out.
-            db.ChangeTracker.Clear();
-            return await RequestOnceAsync(input, cancellationToken);
+            try
+            {
+                return await RequestOnceAsync(input, cancellationToken);
+            }
+            catch (Exception exception) when (attempt < MaxRequestAttempts && errors.IsUniqueViolation(db, exception))
+            {
+                // Another request wrote first between our read and our write: the same idempotency key (a client's
+                // retries racing each other), or the same action in flight for one of these devices (the one-in-flight
+                // index). Nothing of ours was written; reading again gives the first request's answer, or skips the
+                // devices it already covers.
+                db.ChangeTracker.Clear();
+            }
         }
     }
+
+    // Each attempt after the first reads what the one that beat it committed, so a second rarely fails; a third never should.
+    private const int MaxRequestAttempts = 3;
 
     private static void Validate(ActionRequestInput input)
     {
@@ -386,14 +392,6 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
         });
         await db.SaveChangesAsync(cancellationToken);
         return secrets.Unprotect(action.ProtectedPasscode);
-    }
-
-    // SQLSTATE 23505 is unique_violation; SQLite never gets here because its write transactions are serialised.
-    private static bool IsUniqueViolation(Exception exception)
-    {
-        for (var e = exception; e is not null; e = e.InnerException)
-            if (e is DbException { SqlState: "23505" }) return true;
-        return false;
     }
 
     private async Task FailActionsAsync(List<Command> dropped, string why, DateTimeOffset now, CancellationToken cancellationToken)

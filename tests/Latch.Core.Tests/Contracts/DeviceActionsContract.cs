@@ -400,6 +400,24 @@ public abstract class DeviceActionsContract(StorageBackend backend) : IAsyncLife
     }
 
     [Fact]
+    public async Task IdempotencyKey_SentConcurrently_EveryCallGetsTheFirstOutcome()
+    {
+        var devices = await _host.AddDevicesAsync(3);
+        var input = new ActionRequestInput(RemoteAction.RemoteLock, devices, Admin, IdempotencyKey: "concurrent-1");
+
+        // A client that retries at once, many times over: each call in its own scope, all in flight together.
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
+            Task.Run(() => _host.With<DeviceActions, BulkActionOutcome>(actions => actions.RequestAsync(input)))));
+
+        Assert.Single(outcomes.Select(o => o.RequestId).Distinct());
+        Assert.All(outcomes, outcome => Assert.Equal(devices.Order(), outcome.Queued.Select(q => q.DeviceId).Order()));
+        await using var db = _host.Db();
+        Assert.Equal(1, await db.ActionRequests.CountAsync());
+        Assert.Equal(3, await db.DeviceActions.CountAsync());
+        Assert.Equal(3, await db.Commands.CountAsync());
+    }
+
+    [Fact]
     public async Task IdempotencyKey_ReusedForADifferentRequest_IsRefused()
     {
         var iphone = await AddAsync(Platform.IOS);

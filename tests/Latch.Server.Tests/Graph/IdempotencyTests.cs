@@ -44,6 +44,21 @@ public sealed class IdempotencyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheSameKeySentConcurrently_EveryCallGetsTheFirstAnswer_NeverA500()
+    {
+        const string body = """{"actionName":"remoteLock","groupId":"00000000-0000-0000-0000-00000000a003"}""";
+        var responses = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ =>
+            PostAsync("/v1.0/deviceManagement/managedDevices/executeAction", "concurrent-bulk", body)));
+
+        Assert.All(responses, response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
+        var requestIds = await Task.WhenAll(responses.Select(async r =>
+            JsonDocument.Parse(await r.Content.ReadAsStringAsync()).RootElement.GetProperty("requestId").GetString()));
+        Assert.Single(requestIds.Distinct());
+        await using var scope = _app.Services.CreateAsyncScope();
+        Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<LatchDbContext>().ActionRequests.CountAsync(r => r.IdempotencyKey == "concurrent-bulk"));
+    }
+
+    [Fact]
     public async Task SameKeyForAnotherRequest_Is400()
     {
         await PostAsync($"/v1.0/deviceManagement/managedDevices/{Guid.NewGuid()}/remoteLock", "single-1");
