@@ -9,6 +9,7 @@ using Latch.Server.Commands;
 using Latch.Server.Apple.Demo;
 using Latch.Server.Devices;
 using Latch.Server.Health;
+using Latch.Server.Security;
 using Latch.Server.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -44,6 +45,7 @@ await app.PrepareDatabaseAsync();
 await app.EnsureAdministratorAsync();
 _ = app.Services.GetRequiredService<DeviceCertificateAuthority>(); // created at first start, loaded after
 
+app.UseSecurityHeaders();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapHealthChecks("/healthz");

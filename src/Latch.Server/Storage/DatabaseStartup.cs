@@ -1,5 +1,6 @@
 using Latch.Core.Data;
 using Latch.Core.Demo;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -24,6 +25,7 @@ public static class DatabaseStartup
             logger.LogInformation("Applying {Count} migration(s): {Migrations}", pending.Count, string.Join(", ", pending));
             await db.Database.MigrateAsync(cancellationToken);
         }
+        if (!database.IsPostgres) KeepSqliteFilesPrivate(db.Database.GetConnectionString()!);
 
         if (latch.Demo ?? isNew)
         {
@@ -31,5 +33,20 @@ public static class DatabaseStartup
             logger.LogInformation("Demo fleet ready: {Devices} devices, {Users} users", await db.Devices.CountAsync(cancellationToken),
                 await db.Users.CountAsync(cancellationToken));
         }
+    }
+
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    // The database holds encrypted secrets and everything else in the clear: readable by the server's user only, like
+    // the key ring. Done right after the migrations, before the first secret (the CA, the first credentials) is
+    // written; SQLite gives the WAL and shared-memory files it makes later the database file's permissions. (Making
+    // the file first, with these permissions, is not an option: EF Core then opens it read-only to see whether it exists.)
+    private static void KeepSqliteFilesPrivate(string connectionString)
+    {
+        var builder = new SqliteConnectionStringBuilder(connectionString);
+        if (OperatingSystem.IsWindows() || builder.Mode == SqliteOpenMode.Memory || builder.DataSource is "" or ":memory:") return;
+        var path = Path.GetFullPath(builder.DataSource);
+        foreach (var file in new[] { path, path + "-wal", path + "-shm", path + "-journal" })
+            if (File.Exists(file) && File.GetUnixFileMode(file) != OwnerOnly) File.SetUnixFileMode(file, OwnerOnly);
     }
 }
