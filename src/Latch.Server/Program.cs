@@ -45,6 +45,7 @@ await app.PrepareDatabaseAsync();
 await app.EnsureAdministratorAsync();
 _ = app.Services.GetRequiredService<DeviceCertificateAuthority>(); // created at first start, loaded after
 
+app.UseGraphErrors();
 app.UseSecurityHeaders();
 app.UseAuthentication();
 app.UseAuthorization();

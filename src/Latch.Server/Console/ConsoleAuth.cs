@@ -17,8 +17,10 @@ public static class ConsoleAuth
     public const string Scheme = CookieAuthenticationDefaults.AuthenticationScheme;
 
     /// <summary>Only a path on this site (never <c>//host</c> or <c>/\host</c>), else the console's home.</summary>
+    // Browsers drop tabs and newlines from a URL and read a backslash as "/": "/<tab>/evil.example" would leave the site.
     public static string LocalOrHome(string? url) =>
-        url is { Length: > 0 } && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\')) ? url : "/";
+        url is { Length: > 0 } && url[0] == '/' && !url.Any(c => char.IsControl(c) || char.IsWhiteSpace(c) || c == '\\')
+        && (url.Length == 1 || url[1] != '/') ? url : "/";
 
     public static string SignInPage(string returnUrl, string error) =>
         $"{SignInPath}?error={Uri.EscapeDataString(error)}&returnUrl={Uri.EscapeDataString(returnUrl)}";

@@ -10,7 +10,17 @@ public sealed record GraphErrorBody([property: JsonPropertyName("error")] GraphE
 
 public sealed record GraphError(
     [property: JsonPropertyName("code")] string Code,
-    [property: JsonPropertyName("message")] string Message);
+    [property: JsonPropertyName("message")] string Message)
+{
+    /// <summary>Graph's <c>innerError</c>: the request id to quote and the time; only on the answers <see cref="GraphErrorPipeline"/> writes.</summary>
+    [JsonPropertyName("innerError")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public GraphInnerError? InnerError { get; init; }
+}
+
+public sealed record GraphInnerError(
+    [property: JsonPropertyName("request-id")] string RequestId,
+    [property: JsonPropertyName("date")] DateTimeOffset Date);
 
 /// <summary>The error codes Latch answers with, spelled as Graph spells them.</summary>
 public static class GraphErrorCodes
@@ -20,6 +30,10 @@ public static class GraphErrorCodes
     public const string ResourceNotFound = "ResourceNotFound";
     public const string InvalidAuthenticationToken = "InvalidAuthenticationToken";
     public const string AuthorizationRequestDenied = "Authorization_RequestDenied";
+    public const string MethodNotAllowed = "MethodNotAllowed";
+    public const string RequestEntityTooLarge = "RequestEntityTooLarge";
+    public const string UnsupportedMediaType = "UnsupportedMediaType";
+    public const string InternalServerError = "InternalServerError";
 }
 
 /// <summary>Reads a JSON request body; any parse failure becomes the same Graph 400 naming what was wrong.</summary>
