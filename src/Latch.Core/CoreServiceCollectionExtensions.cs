@@ -40,6 +40,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<ActionPreview>();
         services.AddScoped<LostDevices>();
         services.AddScoped<GroupDirectory>();
+        services.AddSingleton<TokenHasher>();
         services.AddScoped<ApiTokens>();
         services.AddScoped<IDeviceWakeUp, DeviceWakeUps>();
         return services;

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using Latch.Core.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -19,8 +18,9 @@ public enum AdminRole
 }
 
 /// <summary>
-/// A bearer token for the admin API. Only a SHA-256 hash of the token is stored: the tokens are 256-bit random
-/// values, so a fast hash is enough (there is nothing to guess), and a stolen database reveals no usable token.
+/// A bearer token for the admin API. Only a keyed hash of the token is stored (<see cref="TokenHasher"/>): Latch's own
+/// tokens are 256-bit random values and an operator's chosen one must be strong, so a fast hash is enough, and the key
+/// lives outside the database (encrypted with the key ring): a stolen database reveals no usable token.
 /// </summary>
 public sealed class ApiToken
 {
@@ -37,18 +37,22 @@ public sealed class ApiToken
 }
 
 /// <summary>Issues and checks admin API tokens.</summary>
-public sealed class ApiTokens(LatchDbContext db, TimeProvider clock)
+public sealed class ApiTokens(LatchDbContext db, TokenHasher hasher, TimeProvider clock)
 {
     /// <summary>Makes a token (or stores the given value) and returns the plain token, which is not kept anywhere.</summary>
     public async Task<(ApiToken Token, string Secret)> IssueAsync(string name, AdminRole role, string? secret = null,
         TimeSpan? lifetime = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        if (secret is not null && secret.Length < 16)
-            throw new ArgumentException("A token must be at least 16 characters long.", nameof(secret));
+        if (secret is not null && !TokenHasher.IsStrong(secret))
+            throw new ArgumentException(
+                $"A token must have at least {TokenHasher.MinimumLength} characters and not repeat a few of them.", nameof(secret));
         secret ??= "latch_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var now = clock.GetUtcNow();
-        var token = new ApiToken { Name = name, Role = role, TokenHash = Hash(secret), CreatedAt = now, ExpiresAt = now + lifetime };
+        var token = new ApiToken
+        {
+            Name = name, Role = role, TokenHash = await hasher.HashAsync(secret, cancellationToken), CreatedAt = now, ExpiresAt = now + lifetime,
+        };
         db.ApiTokens.Add(token);
         await db.SaveChangesAsync(cancellationToken);
         return (token, secret);
@@ -57,10 +61,21 @@ public sealed class ApiTokens(LatchDbContext db, TimeProvider clock)
     /// <summary>The live token with this value, or null (unknown, expired or revoked).</summary>
     public async Task<ApiToken?> FindAsync(string secret, CancellationToken cancellationToken = default)
     {
-        var hash = Hash(secret);
-        var token = await db.ApiTokens.AsNoTracking().FirstOrDefaultAsync(t => t.TokenHash == hash, cancellationToken);
+        var token = await StoredAsync(secret, cancellationToken);
         var now = clock.GetUtcNow();
         return token is null || token.RevokedAt is not null || token.ExpiresAt <= now ? null : token;
+    }
+
+    // By its keyed hash; a token stored before keyed hashing is found by its old hash once and stored anew.
+    private async Task<ApiToken?> StoredAsync(string secret, CancellationToken cancellationToken)
+    {
+        var hash = await hasher.HashAsync(secret, cancellationToken);
+        if (await db.ApiTokens.AsNoTracking().FirstOrDefaultAsync(t => t.TokenHash == hash, cancellationToken) is { } token) return token;
+        var legacy = TokenHasher.LegacyHash(secret);
+        if (await db.ApiTokens.AsNoTracking().FirstOrDefaultAsync(t => t.TokenHash == legacy, cancellationToken) is not { } old) return null;
+        await db.ApiTokens.Where(t => t.Id == old.Id && t.TokenHash == legacy)
+            .ExecuteUpdateAsync(set => set.SetProperty(t => t.TokenHash, hash), cancellationToken);
+        return old;
     }
 
     public async Task<IReadOnlyList<ApiToken>> ListAsync(CancellationToken cancellationToken = default) =>
@@ -74,11 +89,6 @@ public sealed class ApiTokens(LatchDbContext db, TimeProvider clock)
 
     public Task<bool> AnyAsync(CancellationToken cancellationToken = default) => db.ApiTokens.AnyAsync(cancellationToken);
 
-    public Task<bool> ExistsAsync(string secret, CancellationToken cancellationToken = default)
-    {
-        var hash = Hash(secret);
-        return db.ApiTokens.AnyAsync(t => t.TokenHash == hash, cancellationToken);
-    }
-
-    private static string Hash(string secret) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+    public async Task<bool> ExistsAsync(string secret, CancellationToken cancellationToken = default) =>
+        await StoredAsync(secret, cancellationToken) is not null;
 }

@@ -17,8 +17,8 @@ public static class AuthServiceCollectionExtensions
     public static IServiceCollection AddLatchAuth(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section))
-            .Validate(o => o.BootstrapToken is null || o.BootstrapToken.Length >= 16,
-                "Auth:BootstrapToken must be at least 16 characters long.")
+            .Validate(o => o.BootstrapToken is null || TokenHasher.IsStrong(o.BootstrapToken),
+                $"Auth:BootstrapToken must have at least {TokenHasher.MinimumLength} characters and not repeat a few of them (a random value: openssl rand -base64 32).")
             .Validate(o => o.BootstrapAdminPassword is null || o.BootstrapAdminPassword.Length >= AdminAccounts.MinimumPasswordLength,
                 $"Auth:BootstrapAdminPassword must be at least {AdminAccounts.MinimumPasswordLength} characters long.")
             .ValidateOnStart();

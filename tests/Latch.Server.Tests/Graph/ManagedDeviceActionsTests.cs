@@ -197,6 +197,7 @@ public sealed class ManagedDeviceActionsTests : IAsyncLifetime
         var hashes = await DbAsync(db => db.ApiTokens.Select(t => t.TokenHash).ToListAsync());
         Assert.Equal(3, hashes.Count);
         Assert.DoesNotContain(AdminToken, hashes);
-        Assert.All(hashes, h => Assert.Matches("^[0-9A-F]{64}$", h));
+        Assert.DoesNotContain(Latch.Core.Access.TokenHasher.LegacyHash(AdminToken), hashes); // keyed, not a plain SHA-256
+        Assert.All(hashes, h => Assert.Matches("^[A-Za-z0-9_-]{43}$", h));
     }
 }
