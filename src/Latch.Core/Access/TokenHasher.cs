@@ -75,10 +75,20 @@ public sealed class TokenHasher(IServiceScopeFactory scopes, SecretProtector sec
         }
     }
 
-    private async Task<byte[]?> ReadAsync(LatchDbContext db, CancellationToken cancellationToken) =>
-        await db.StoredSecrets.AsNoTracking().FirstOrDefaultAsync(s => s.Name == SecretName, cancellationToken) is { } stored
-            ? Convert.FromBase64String(secrets.Unprotect(stored.ProtectedValue))
-            : null;
+    private async Task<byte[]?> ReadAsync(LatchDbContext db, CancellationToken cancellationToken)
+    {
+        if (await db.StoredSecrets.AsNoTracking().FirstOrDefaultAsync(s => s.Name == SecretName, cancellationToken) is not { } stored) return null;
+        try
+        {
+            return Convert.FromBase64String(secrets.Unprotect(stored.ProtectedValue));
+        }
+        catch (CryptographicException exception)
+        {
+            throw new InvalidOperationException(
+                $"The API token hash key stored in the database ('{SecretName}') cannot be decrypted with this server's Data " +
+                "Protection key ring. Servers that share one database must share the key ring too.", exception);
+        }
+    }
 
     public void Dispose() => _loading.Dispose();
 
