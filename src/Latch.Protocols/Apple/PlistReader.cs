@@ -25,14 +25,22 @@ internal static class PlistReader
         }
 
         using var stream = new MemoryStream(buffer, offset, count, writable: false);
-        using var reader = XmlReader.Create(stream, Settings);
         try
         {
+            // Create reads the first bytes already (the encoding, a byte-order mark): its errors are the document's too.
+            using var reader = XmlReader.Create(stream, Settings);
             return ReadDocument(reader);
         }
         catch (XmlException ex)
         {
             throw new PlistFormatException($"Malformed XML: {ex.Message}", ex.LineNumber, ex.LinePosition, ex);
+        }
+        catch (ArgumentException ex)
+        {
+            // System.Xml's own reader fails this way on some malformed declarations (found by CodecFuzzTests: a UTF-8
+            // byte-order mark inside <?xml version="1.0"?> makes it throw ArgumentOutOfRangeException), and on bytes
+            // its decoder cannot read (DecoderFallbackException is an ArgumentException too).
+            throw new PlistFormatException($"Malformed XML: the document cannot be read ({ex.GetType().Name}).", ex);
         }
     }
 

@@ -13,6 +13,23 @@ public sealed class PlistReaderTests
 
     private static PlistValue ReadValue(string valueXml) => Read($"{Head}<plist version=\"1.0\">{valueXml}</plist>");
 
+    // Found by CodecFuzzTests: System.Xml threw ArgumentOutOfRangeException on a byte-order mark inside the declaration.
+    [Fact]
+    public void AByteOrderMarkInsideTheXmlDeclaration_IsAFormatError_NotACrash()
+    {
+        var bytes = Convert.FromBase64String("PD94bWwgdmVyc2lvbj0iMS4w77u/IiBlbmNvZGluZz0iVVRGLTgiPz4=");
+        var error = Assert.Throws<PlistFormatException>(() => Plist.Read(bytes));
+        Assert.StartsWith("Malformed XML", error.Message);
+    }
+
+    // Found by CodecFuzzTests too: a byte-order mark followed by a byte UTF-8 cannot decode failed while the reader was made.
+    [Fact]
+    public void AnUndecodableByteRightAfterTheByteOrderMark_IsAFormatError_NotACrash()
+    {
+        var error = Assert.Throws<PlistFormatException>(() => Plist.Read([0xEF, 0xBB, 0xBF, 0x99, (byte)'a', (byte)'r', (byte)'r', (byte)'a', (byte)'y', (byte)'>']));
+        Assert.StartsWith("Malformed XML", error.Message);
+    }
+
     [Fact]
     public void EveryValueType_Reads()
     {
