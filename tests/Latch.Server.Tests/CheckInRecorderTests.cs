@@ -4,6 +4,7 @@ using Latch.Core.Tests.Storage;
 using Latch.Server.Devices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Latch.Server.Tests;
@@ -26,8 +27,14 @@ public abstract class CheckInRecorderContract(StorageBackend backend) : IAsyncLi
             settings["Database:Provider"] = "postgres";
             settings["Database:ConnectionString"] = context.Database.GetConnectionString();
         }
-        // The fake clock also holds the recorder's own timer still: only the test flushes.
-        _app = new LatchAppFactory(settings, services => services.AddSingleton<TimeProvider>(_clock));
+        // Only the test flushes: without the server's periodic flush, which the fake clock's Advance would set off
+        // beside the test's own (it took the first device's check-in and was still writing it when the test read).
+        _app = new LatchAppFactory(settings, services =>
+        {
+            services.AddSingleton<TimeProvider>(_clock);
+            foreach (var flush in services.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(CheckInFlush)).ToList())
+                services.Remove(flush);
+        });
         _app.CreateClient();
     }
 
