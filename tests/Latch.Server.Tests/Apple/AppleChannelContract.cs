@@ -10,7 +10,6 @@ namespace Latch.Server.Tests.Apple;
 /// <summary>The Apple channel's harness for the channel contract: real profiles, signed requests, the server's APNs client and a fake APNs.</summary>
 public abstract class AppleChannelHarness(StorageBackend backend) : IChannelHarness, IAsyncLifetime
 {
-    private TestDatabase? _database;
     private AppleTestServer _server = null!;
 
     public HttpClient Admin => _server.Admin;
@@ -19,24 +18,9 @@ public abstract class AppleChannelHarness(StorageBackend backend) : IChannelHarn
 
     public PasscodeSource ResetPasscode => PasscodeSource.None; // ClearPasscode clears it; the user sets a new one
 
-    public async ValueTask InitializeAsync()
-    {
-        var settings = new Dictionary<string, string?>();
-        if (backend is PostgresBackend)
-        {
-            _database = await backend.CreateDatabaseAsync();
-            await using var context = _database.NewContext();
-            settings["Database:Provider"] = "postgres";
-            settings["Database:ConnectionString"] = context.Database.GetConnectionString();
-        }
-        _server = await AppleTestServer.StartAsync(withPush: true, settings);
-    }
+    public async ValueTask InitializeAsync() => _server = await AppleTestServer.StartAsync(backend, withPush: true);
 
-    public async ValueTask DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        if (_database is not null) await _database.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
     // Made from a profile directly (not through AppleTestServer.NewDeviceAsync): a push reaches the fake APNs, and no
     // session is started by it, so the contract drives every session itself.

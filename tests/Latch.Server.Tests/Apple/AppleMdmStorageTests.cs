@@ -16,27 +16,11 @@ namespace Latch.Server.Tests.Apple;
 /// </summary>
 public abstract class AppleMdmStorageContract(StorageBackend backend) : IAsyncLifetime
 {
-    private TestDatabase? _database;
     private AppleTestServer _server = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        var settings = new Dictionary<string, string?>();
-        if (backend is PostgresBackend)
-        {
-            _database = await backend.CreateDatabaseAsync();
-            await using var context = _database.NewContext();
-            settings["Database:Provider"] = "postgres";
-            settings["Database:ConnectionString"] = context.Database.GetConnectionString();
-        }
-        _server = await AppleTestServer.StartAsync(withPush: true, settings);
-    }
+    public async ValueTask InitializeAsync() => _server = await AppleTestServer.StartAsync(backend, withPush: true);
 
-    public async ValueTask DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        if (_database is not null) await _database.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public async Task ThirtyDevices_LockedInOneRequest_AllCheckInAtOnce_EachGetsItsOwnLock_AllDone()

@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Latch.Core.Actions;
 using Latch.Core.Data;
+using Latch.Core.Tests.Storage;
 using Latch.Devices.Apple;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,6 +20,7 @@ public sealed class AppleTestServer : IAsyncDisposable
 
     private readonly List<SimulatedAppleDevice> _devices = [];
     private string? _pushCertificatePath;
+    private TestDatabase? _database;
 
     private AppleTestServer(LatchAppFactory app, FakeApns? apns)
     {
@@ -77,6 +79,21 @@ public sealed class AppleTestServer : IAsyncDisposable
                 return Task.CompletedTask;
             };
         }
+        return server;
+    }
+
+    /// <summary>The same on one storage backend: SQLite in the data directory, or a PostgreSQL database of its own, dropped with the server.</summary>
+    public static async Task<AppleTestServer> StartAsync(StorageBackend backend, bool withPush)
+    {
+        if (backend is not PostgresBackend) return await StartAsync(withPush);
+        var database = await backend.CreateDatabaseAsync();
+        await using var context = database.NewContext();
+        var server = await StartAsync(withPush, new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = "postgres",
+            ["Database:ConnectionString"] = context.Database.GetConnectionString(),
+        });
+        server._database = database;
         return server;
     }
 
@@ -143,5 +160,6 @@ public sealed class AppleTestServer : IAsyncDisposable
         await App.DisposeAsync();
         if (Apns is not null) await Apns.DisposeAsync();
         if (_pushCertificatePath is not null) File.Delete(_pushCertificatePath);
+        if (_database is not null) await _database.DisposeAsync();
     }
 }

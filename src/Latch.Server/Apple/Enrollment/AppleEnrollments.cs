@@ -91,16 +91,16 @@ public sealed class AppleEnrollments(LatchDbContext db, DeviceEnrollments device
         var enrollment = await db.AppleEnrollments.FirstAsync(e => e.Id == enrollmentId, cancellationToken);
         var udid = message.UDID!;
 
-        // Earlier enrolments of this device (by UDID, or issued for the same known device) give way to this one.
-        var earlier = await db.AppleEnrollments
-            .Where(e => e.Id != enrollment.Id && e.State != AppleEnrollmentState.Superseded
-                        && (e.Udid == udid || (enrollment.DeviceId != null && e.DeviceId == enrollment.DeviceId)))
+        // Every other enrolment of this hardware (by UDID) or of the known device the profile was issued for: the ones
+        // still standing give way to this one, and the devices the UDID was enrolled as decide whether it may bind.
+        var related = await db.AppleEnrollments
+            .Where(e => e.Id != enrollment.Id && (e.Udid == udid || (enrollment.DeviceId != null && e.DeviceId == enrollment.DeviceId)))
             .ToListAsync(cancellationToken);
-        var knownAs = await db.AppleEnrollments.AsNoTracking()
-            .Where(e => e.Id != enrollment.Id && e.Udid == udid && e.DeviceId != null)
-            .OrderByDescending(e => e.IssuedAt).Select(e => e.DeviceId!.Value).ToListAsync(cancellationToken);
+        var earlier = related.Where(e => e.State != AppleEnrollmentState.Superseded).ToList();
+        var knownAs = related.Where(e => e.Udid == udid && e.DeviceId is not null).OrderByDescending(e => e.IssuedAt)
+            .Select(e => e.DeviceId!.Value).Distinct().ToList();
 
-        var enrolling = new EnrollingDevice(Channel, enrollment.Id, enrollment.UserId, enrollment.DeviceId, knownAs.Distinct().ToList(),
+        var enrolling = new EnrollingDevice(Channel, enrollment.Id, enrollment.UserId, enrollment.DeviceId, knownAs,
             AlreadyBound: enrollment.Udid is not null,
             EnrolledBefore: enrollment.AuthenticatedAt is not null || earlier.Any(e => e.AuthenticatedAt is not null),
             FactsOf(message),

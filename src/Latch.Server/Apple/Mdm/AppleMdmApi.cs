@@ -82,15 +82,19 @@ public static class AppleMdmApi
 
         // Idle starts a session (a command the device put off with NotNow is offered again); anything else reports on a command.
         var idle = response.Status == CommandResponseStatus.Idle;
-        DeviceReport[] reports = idle ? [] : AppleReports.ToDeviceReport(response, logger) is { } report ? [report] : [];
-        var exchange = idle || reports.Length == 1
-            ? await sessions.ExchangeAsync(enrollment.DeviceId!.Value, idle ? SessionStart.New : SessionStart.Continues, reports, maxCommands: 1,
-                new AppleCommandEncoder(enrollment, secrets), http.RequestAborted)
-            : null;
-        if (exchange is null || exchange.Reports is [ReportOutcome.UnknownCommand])
-            return await requests.RefuseAsync(http, StatusCodes.Status400BadRequest,
-                $"CommandUUID '{response.CommandUUID}' is not one of this device's commands.", enrollment.CertificateThumbprint, enrollment.DeviceId);
+        DeviceReport[] reports = [];
+        if (!idle)
+        {
+            if (AppleReports.ToDeviceReport(response, logger) is not { } report) return await NotTheDevicesCommandAsync();
+            reports = [report];
+        }
+        var exchange = await sessions.ExchangeAsync(enrollment.DeviceId!.Value, idle ? SessionStart.New : SessionStart.Continues, reports,
+            maxCommands: 1, new AppleCommandEncoder(enrollment, secrets), http.RequestAborted);
+        if (exchange.Reports is [ReportOutcome.UnknownCommand]) return await NotTheDevicesCommandAsync();
         return exchange.Commands is [var command] ? new CommandBody(command.Encode()) : TypedResults.Ok(); // 200, empty: nothing to do
+
+        Task<IResult> NotTheDevicesCommandAsync() => requests.RefuseAsync(http, StatusCodes.Status400BadRequest,
+            $"CommandUUID '{response.CommandUUID}' is not one of this device's commands.", enrollment.CertificateThumbprint, enrollment.DeviceId);
     }
 
     // The command as the answer's body: written as it is (TypedResults.Bytes would also weigh ranges and preconditions).
