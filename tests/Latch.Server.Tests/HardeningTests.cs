@@ -22,6 +22,15 @@ public sealed class HardeningTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await _app.ClientWith(LatchAppFactory.AdminToken).GetAsync("/v1.0/users")).StatusCode);
 
         var database = Path.Combine(_app.DataDirectory, "latch.db");
+        // The WAL and shared-memory files exist while a connection is open (the last one to close may remove them):
+        // hold one open, with a write, so SQLite has made them as it makes them for the server.
+        await using var open = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Pooling=false");
+        await open.OpenAsync();
+        await using (var write = open.CreateCommand())
+        {
+            write.CommandText = "PRAGMA journal_mode = WAL; CREATE TABLE IF NOT EXISTS wal_probe (x); DROP TABLE wal_probe;";
+            await write.ExecuteNonQueryAsync();
+        }
         foreach (var file in new[] { database, database + "-wal", database + "-shm" })
         {
             Assert.True(File.Exists(file), $"{file} is missing");
