@@ -29,6 +29,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<EnrollmentWrites>();
         services.AddSingleton<IInterceptor>(provider => provider.GetRequiredService<EnrollmentWrites>());
         services.AddScoped<DeviceEnrollments>();
+        services.AddScoped<EnrollmentCodes>();
         services.AddSingleton<SecretProtector>();
         services.AddSingleton<BulkInsert>();
         services.AddSingleton<DatabaseErrors>();

@@ -68,7 +68,7 @@ public sealed class ActionPreview(LatchDbContext db)
                 Device = new Device
                 {
                     Id = d.Id, Name = d.Name, Platform = d.Platform, OsVersion = d.OsVersion, Channel = d.Channel,
-                    EnrolledByUserId = d.EnrolledByUserId, CurrentUserId = d.CurrentUserId, PasscodeSet = d.PasscodeSet,
+                    EnrolledByUserId = d.EnrolledByUserId, CurrentUserId = d.CurrentUserId, OtherUserSignedIn = d.OtherUserSignedIn, PasscodeSet = d.PasscodeSet,
                     AzureAdJoined = d.AzureAdJoined, Supervised = d.Supervised, HasUnlockToken = d.HasUnlockToken, IsLost = d.IsLost,
                     UnenrolledAt = d.UnenrolledAt,
                 },

@@ -414,7 +414,7 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
             .Select(d => new Device
             {
                 Id = d.Id, Name = d.Name, Platform = d.Platform, OsVersion = d.OsVersion, Channel = d.Channel,
-                EnrolledByUserId = d.EnrolledByUserId, CurrentUserId = d.CurrentUserId, PasscodeSet = d.PasscodeSet,
+                EnrolledByUserId = d.EnrolledByUserId, CurrentUserId = d.CurrentUserId, OtherUserSignedIn = d.OtherUserSignedIn, PasscodeSet = d.PasscodeSet,
                 AzureAdJoined = d.AzureAdJoined, Supervised = d.Supervised, HasUnlockToken = d.HasUnlockToken, IsLost = d.IsLost,
                 UnenrolledAt = d.UnenrolledAt,
             })

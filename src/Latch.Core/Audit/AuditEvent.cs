@@ -24,6 +24,7 @@ public static class AuditKinds
     public const string DeviceReenrolled = "device.reenrolled";
     public const string RequestDenied = "request.denied";
     public const string EnrollmentProfileIssued = "enrollment.profileIssued";
+    public const string EnrollmentCodeIssued = "enrollment.codeIssued";
     public const string DeviceEnrolled = "device.enrolled";
     public const string DeviceUnenrolled = "device.unenrolled";
     public const string DeviceMarkedLost = "device.markedLost";

@@ -35,7 +35,7 @@ internal sealed class QueueStatements
         _actions = new EntityColumns<DeviceAction>(model, sql);
         // The facts the rules read, as DeviceActions loads them for a request: not the whole device.
         _devices = new EntityColumns<Device>(model, sql, nameof(Device.Id), nameof(Device.Name), nameof(Device.Platform),
-            nameof(Device.OsVersion), nameof(Device.Channel), nameof(Device.EnrolledByUserId), nameof(Device.CurrentUserId),
+            nameof(Device.OsVersion), nameof(Device.Channel), nameof(Device.EnrolledByUserId), nameof(Device.CurrentUserId), nameof(Device.OtherUserSignedIn),
             nameof(Device.PasscodeSet), nameof(Device.AzureAdJoined), nameof(Device.Supervised), nameof(Device.HasUnlockToken),
             nameof(Device.IsLost), nameof(Device.UnenrolledAt));
         var requests = new EntityColumns<ActionRequest>(model, sql, nameof(ActionRequest.Id), nameof(ActionRequest.LostDeviceConfirmed));

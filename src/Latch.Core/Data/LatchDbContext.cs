@@ -30,6 +30,8 @@ public sealed class LatchDbContext(DbContextOptions<LatchDbContext> options) : D
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<AdminAccount> AdminAccounts => Set<AdminAccount>();
     public DbSet<AppleEnrollment> AppleEnrollments => Set<AppleEnrollment>();
+    public DbSet<WindowsEnrollment> WindowsEnrollments => Set<WindowsEnrollment>();
+    public DbSet<EnrollmentCode> EnrollmentCodes => Set<EnrollmentCode>();
     public DbSet<StoredSecret> StoredSecrets => Set<StoredSecret>();
 
     private List<Action>? _afterCommit;
@@ -155,6 +157,26 @@ public sealed class LatchDbContext(DbContextOptions<LatchDbContext> options) : D
             enrollment.HasIndex(e => e.Udid);
             enrollment.HasIndex(e => e.DeviceId);
             enrollment.HasOne<User>().WithMany().HasForeignKey(e => e.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<WindowsEnrollment>(enrollment =>
+        {
+            enrollment.Property(e => e.CertificateThumbprint).HasMaxLength(64);
+            enrollment.HasIndex(e => e.CertificateThumbprint).IsUnique();
+            enrollment.Property(e => e.PreviousCertificateThumbprint).HasMaxLength(64);
+            enrollment.HasIndex(e => e.PreviousCertificateThumbprint);
+            enrollment.Property(e => e.PushChannelUri).HasMaxLength(2048);
+            enrollment.HasIndex(e => e.DeviceIdentifier);
+            enrollment.HasIndex(e => e.HardwareId);
+            enrollment.HasIndex(e => e.DeviceId);
+            enrollment.HasOne<User>().WithMany().HasForeignKey(e => e.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<EnrollmentCode>(code =>
+        {
+            code.Property(c => c.CodeHash).HasMaxLength(64);
+            code.HasIndex(c => c.CodeHash).IsUnique();
+            code.HasOne<User>().WithMany().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<StoredSecret>(secret =>

@@ -27,6 +27,12 @@ public sealed class Device
     /// <summary>The user signed in on the device now, as the device last reported; null when nobody is.</summary>
     public Guid? CurrentUserId { get; set; }
 
+    /// <summary>
+    /// Someone Latch cannot name is signed in: Windows says only whether the signed-in user is the enrolling one
+    /// (Alert 1224 <c>com.microsoft/MDM/LoginStatus</c> "others"), not who it is. <see cref="CurrentUserId"/> is null then.
+    /// </summary>
+    public bool OtherUserSignedIn { get; set; }
+
     public bool PasscodeSet { get; set; }
     public bool AzureAdJoined { get; set; }
     public bool Supervised { get; set; }

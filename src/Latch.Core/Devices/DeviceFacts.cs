@@ -18,6 +18,9 @@ public sealed record DeviceFacts
     public bool? PasscodeSet { get; init; }
     public bool? AzureAdJoined { get; init; }
 
+    /// <summary>Who is signed in, as far as the device says (Windows: Alert 1224 LoginStatus).</summary>
+    public SignedIn? SignedIn { get; init; }
+
     public void ApplyTo(Device device)
     {
         if (Name is { Length: > 0 } name) device.Name = name;
@@ -30,5 +33,25 @@ public sealed record DeviceFacts
         device.Supervised = Supervised ?? device.Supervised;
         device.PasscodeSet = PasscodeSet ?? device.PasscodeSet;
         device.AzureAdJoined = AzureAdJoined ?? device.AzureAdJoined;
+        switch (SignedIn)
+        {
+            case Devices.SignedIn.Nobody:
+                (device.CurrentUserId, device.OtherUserSignedIn) = (null, false);
+                break;
+            case Devices.SignedIn.EnrollingUser:
+                (device.CurrentUserId, device.OtherUserSignedIn) = (device.EnrolledByUserId, false);
+                break;
+            case Devices.SignedIn.AnotherUser:
+                (device.CurrentUserId, device.OtherUserSignedIn) = (null, true);
+                break;
+        }
     }
+}
+
+/// <summary>Who is signed in on a device that says only whether it is the user who enrolled it.</summary>
+public enum SignedIn
+{
+    Nobody,
+    EnrollingUser,
+    AnotherUser,
 }

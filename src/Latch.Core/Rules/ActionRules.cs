@@ -33,7 +33,7 @@ public static class ActionRules
             case Platform.WindowsRT or Platform.Windows81 when !EnrollingUserIsSignedIn(device):
                 return RuleVerdict.NotSupported(
                     $"{device.Platform.DisplayName()} devices can be locked only while the user who enrolled them is signed in; " +
-                    (device.CurrentUserId is null ? "nobody is signed in now." : "another user is signed in now."));
+                    (device.CurrentUserId is null && !device.OtherUserSignedIn ? "nobody is signed in now." : "another user is signed in now."));
         }
 
         if (!device.PasscodeSet)

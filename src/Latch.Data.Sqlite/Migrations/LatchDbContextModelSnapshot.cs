@@ -404,6 +404,9 @@ namespace Latch.Data.Sqlite.Migrations
                         .HasMaxLength(40)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("OtherUserSignedIn")
+                        .HasColumnType("INTEGER");
+
                     b.Property<Guid?>("OwnerId")
                         .HasColumnType("TEXT");
 
@@ -517,6 +520,135 @@ namespace Latch.Data.Sqlite.Migrations
                     b.HasIndex("UserId");
 
                     b.ToTable("AppleEnrollments");
+                });
+
+            modelBuilder.Entity("Latch.Core.Enrollment.EnrollmentCode", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CodeHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("DeviceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("IssuedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("IssuedBy")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("UsedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CodeHash")
+                        .IsUnique();
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("EnrollmentCodes");
+                });
+
+            modelBuilder.Entity("Latch.Core.Enrollment.WindowsEnrollment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CertificateNotAfter")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CertificateThumbprint")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("DeviceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeviceIdentifier")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DeviceType")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("EndedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("EnrolledAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("EnrollmentCodeId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("EnrollmentType")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("HardwareId")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OsEdition")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PreviousCertificateThumbprint")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ProtocolVersion")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PushChannelDeadAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PushChannelUri")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CertificateThumbprint")
+                        .IsUnique();
+
+                    b.HasIndex("DeviceId");
+
+                    b.HasIndex("DeviceIdentifier");
+
+                    b.HasIndex("HardwareId");
+
+                    b.HasIndex("PreviousCertificateThumbprint");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("WindowsEnrollments");
                 });
 
             modelBuilder.Entity("Latch.Core.Groups.Group", b =>
@@ -657,6 +789,24 @@ namespace Latch.Data.Sqlite.Migrations
                 });
 
             modelBuilder.Entity("Latch.Core.Enrollment.AppleEnrollment", b =>
+                {
+                    b.HasOne("Latch.Core.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Latch.Core.Enrollment.EnrollmentCode", b =>
+                {
+                    b.HasOne("Latch.Core.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Latch.Core.Enrollment.WindowsEnrollment", b =>
                 {
                     b.HasOne("Latch.Core.Users.User", null)
                         .WithMany()

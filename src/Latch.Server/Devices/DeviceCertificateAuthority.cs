@@ -149,15 +149,7 @@ public sealed class DeviceCertificateAuthority : IDisposable
             RSA rsa => new CertificateRequest(subject.Build(), rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
             _ => new CertificateRequest(subject.Build(), (ECDsa)key, HashAlgorithmName.SHA256),
         };
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, critical: true));
-        // An EC key cannot encipher, and RFC 5480 §3 forbids saying it can.
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(
-            key is RSA ? X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment : X509KeyUsageFlags.DigitalSignature,
-            critical: true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ClientAuthentication)], critical: false));
-        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(
-            _authority, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        AddLeafExtensions(request, key is RSA, ClientAuthentication);
 
         var (notBefore, notAfter) = Validity(DeviceLifetime);
         using var issued = Sign(request, notBefore, notAfter);
@@ -167,6 +159,82 @@ public sealed class DeviceCertificateAuthority : IDisposable
             _ => issued.CopyWithPrivateKey((ECDsa)key),
         };
         return new DeviceIdentity(certificate, Sha256Thumbprint(certificate), new DateTimeOffset(certificate.NotAfter.ToUniversalTime()));
+    }
+
+    /// <summary>
+    /// Signs a device's own certificate request (Windows MS-WSTEP: the device keeps its private key). The request's
+    /// signature is checked against the key it carries, so a PKCS#10 signed by another key than the one it names is
+    /// refused; its subject and extensions are not taken: the certificate says what Latch decides (<paramref name="commonName"/>,
+    /// clientAuth, about two years).
+    /// </summary>
+    /// <exception cref="CertificateRequestException">The request is not a valid, self-consistent PKCS#10 of an RSA or EC key.</exception>
+    public DeviceIdentity SignDeviceRequest(ReadOnlySpan<byte> pkcs10, string commonName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(commonName);
+        CertificateRequest presented;
+        try
+        {
+            // Default options verify the request's signature with its own public key.
+            presented = CertificateRequest.LoadSigningRequest(pkcs10.ToArray(), HashAlgorithmName.SHA256, out _,
+                CertificateRequestLoadOptions.Default, RSASignaturePadding.Pkcs1);
+        }
+        catch (CryptographicException exception)
+        {
+            throw new CertificateRequestException($"The certificate request is not a valid PKCS#10 signed by its own key: {exception.Message}");
+        }
+        var algorithm = presented.PublicKey.Oid.Value;
+        if (algorithm is not ("1.2.840.113549.1.1.1" or "1.2.840.10045.2.1"))
+            throw new CertificateRequestException($"The certificate request's key ({presented.PublicKey.Oid.FriendlyName ?? algorithm}) is neither RSA nor EC.");
+        if (algorithm == "1.2.840.113549.1.1.1" && presented.PublicKey.GetRSAPublicKey() is { KeySize: < 2048 } weak)
+            throw new CertificateRequestException($"The certificate request's RSA key has {weak.KeySize} bits; at least 2048 are required.");
+
+        var subject = new X500DistinguishedNameBuilder();
+        subject.AddCommonName(commonName);
+        var request = new CertificateRequest(subject.Build(), presented.PublicKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        AddLeafExtensions(request, algorithm == "1.2.840.113549.1.1.1", ClientAuthentication);
+        var (notBefore, notAfter) = Validity(DeviceLifetime);
+        var issued = Sign(request, notBefore, notAfter);
+        return new DeviceIdentity(issued, Sha256Thumbprint(issued), new DateTimeOffset(issued.NotAfter.ToUniversalTime()));
+    }
+
+    /// <summary>
+    /// A TLS server certificate for Latch's device port (Windows devices check the server's certificate chain, and the
+    /// provisioning document tells them to trust this CA), with the given DNS names and IP addresses.
+    /// </summary>
+    public X509Certificate2 IssueServerCertificate(IEnumerable<string> hostNames)
+    {
+        using var key = RSA.Create(2048);
+        var names = new SubjectAlternativeNameBuilder();
+        var first = "localhost";
+        var any = false;
+        foreach (var host in hostNames)
+        {
+            if (!any) first = host;
+            any = true;
+            if (System.Net.IPAddress.TryParse(host, out var address)) names.AddIpAddress(address);
+            else names.AddDnsName(host);
+        }
+        if (!any) names.AddDnsName(first);
+        var subject = new X500DistinguishedNameBuilder();
+        subject.AddCommonName(first);
+        var request = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        AddLeafExtensions(request, rsa: true, "1.3.6.1.5.5.7.3.1");
+        request.CertificateExtensions.Add(names.Build());
+        var (notBefore, notAfter) = Validity(DeviceLifetime);
+        using var issued = Sign(request, notBefore, notAfter);
+        return issued.CopyWithPrivateKey(key);
+    }
+
+    private void AddLeafExtensions(CertificateRequest request, bool rsa, string usage)
+    {
+        // An EC key cannot encipher, and RFC 5480 §3 forbids saying it can.
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(
+            rsa ? X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment : X509KeyUsageFlags.DigitalSignature, critical: true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(usage)], critical: false));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(
+            _authority, includeKeyIdentifier: true, includeIssuerAndSerial: false));
     }
 
     /// <summary>
@@ -285,6 +353,9 @@ public enum DeviceKeyAlgorithm
     /// <summary>Cheap to generate: for simulated devices in load tests.</summary>
     EcdsaP256,
 }
+
+/// <summary>A device's certificate request that cannot be signed (malformed, signed by another key, a weak key).</summary>
+public sealed class CertificateRequestException(string message) : Exception(message);
 
 /// <summary>A device identity: the certificate with its private key (it goes into the profile), and how to find it again.</summary>
 public sealed record DeviceIdentity(X509Certificate2 Certificate, string Sha256Thumbprint, DateTimeOffset NotAfter);
