@@ -294,6 +294,14 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
         return (outcome, reported);
     }
 
+    /// <summary>Facts a device sent with a message of its own (not a report on a command): applied to the device as they are.</summary>
+    internal async Task ApplyFactsAsync(Guid deviceId, DeviceFacts facts, CancellationToken cancellationToken)
+    {
+        if (await db.Devices.FirstOrDefaultAsync(d => d.Id == deviceId, cancellationToken) is not { } device) return;
+        facts.ApplyTo(device);
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
     private void Move(DeviceAction action, DeviceReport report, Command command)
     {
         var now = clock.GetUtcNow();

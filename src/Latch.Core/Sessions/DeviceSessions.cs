@@ -34,18 +34,27 @@ public sealed class DeviceSessions(WriteBatcher batcher, QuietDevices quiet, Che
     /// <param name="reports">The device's reports on its commands (a SyncML message carries several; an Apple one at most one).</param>
     /// <param name="maxCommands">How many commands the device takes in this answer (Apple: 1); 0 for none.</param>
     /// <param name="encoder">Turns each command into the channel's wire command before it is claimed (see <see cref="ICommandEncoder{TWire}"/>).</param>
+    /// <param name="facts">
+    /// Facts the device sent with the message itself rather than in a report (a SyncML session's DevInfo and LoginStatus),
+    /// applied first, in the same operation, so the commands handed out are judged on them. Pass them only when they
+    /// changed since the channel last passed them: a message with facts always takes a place in a batch.
+    /// </param>
     public async Task<DeviceExchange<TWire>> ExchangeAsync<TWire>(Guid deviceId, SessionStart start, IReadOnlyList<DeviceReport> reports,
-        int maxCommands, ICommandEncoder<TWire> encoder, CancellationToken cancellationToken = default)
+        int maxCommands, ICommandEncoder<TWire> encoder, DeviceFacts? facts = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxCommands);
         checkIns.Record(deviceId);
         var newSession = start == SessionStart.New;
-        if (reports.Count == 0 && (maxCommands == 0 || (newSession && quiet.IsQuiet(deviceId)))) return new DeviceExchange<TWire>([], []);
+        if (facts is null && reports.Count == 0 && (maxCommands == 0 || (newSession && quiet.IsQuiet(deviceId))))
+            return new DeviceExchange<TWire>([], []);
 
         var quietSince = quiet.Version; // read before the queue is: see QuietDevices.Remember
-        var (exchange, nothingOpen) = await batcher.RunAsync((services, token) =>
-            ExchangeInBatchAsync(services.GetRequiredService<DeviceActions>(), deviceId, newSession, reports, maxCommands, encoder, token),
-            cancellationToken);
+        var (exchange, nothingOpen) = await batcher.RunAsync(async (services, token) =>
+        {
+            var actions = services.GetRequiredService<DeviceActions>();
+            if (facts is not null) await actions.ApplyFactsAsync(deviceId, facts, token);
+            return await ExchangeInBatchAsync(actions, deviceId, newSession, reports, maxCommands, encoder, token);
+        }, cancellationToken);
         if (nothingOpen) quiet.Remember(deviceId, quietSince);
         return exchange;
     }

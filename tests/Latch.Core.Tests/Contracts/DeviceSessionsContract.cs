@@ -27,8 +27,8 @@ public abstract class DeviceSessionsContract(StorageBackend backend) : IAsyncLif
     public async ValueTask DisposeAsync() => await _host.DisposeAsync();
 
     private Task<DeviceExchange<Command>> ExchangeAsync(Guid device, SessionStart start, DeviceReport[] reports, int maxCommands,
-        ICommandEncoder<Command>? encoder = null) =>
-        _host.Sessions().ExchangeAsync(device, start, reports, maxCommands, encoder ?? SentAsIs.Instance);
+        ICommandEncoder<Command>? encoder = null, DeviceFacts? facts = null) =>
+        _host.Sessions().ExchangeAsync(device, start, reports, maxCommands, encoder ?? SentAsIs.Instance, facts);
 
     private async Task<List<Command>> EnqueueAsync(Guid device, params string[] types)
     {
@@ -121,6 +121,31 @@ public abstract class DeviceSessionsContract(StorageBackend backend) : IAsyncLif
         Assert.DoesNotContain(action.Transitions, t => t.To == DeviceActionState.Active);
         var command = await StoredAsync(action.CommandId!.Value);
         Assert.Equal((CommandStatus.Error, 0, (DateTimeOffset?)null), (command.Status, command.DeliveryCount, command.LastSentAt));
+    }
+
+    [Fact]
+    public async Task FactsSentWithTheMessage_AreApplied_AndTheCommandsAreJudgedOnThem()
+    {
+        var owner = await _host.AddUserAsync("Rita Enroller");
+        var device = (await _host.AddDeviceAsync(TestDevices.Of(Platform.WindowsRT, adjust: d =>
+        {
+            d.EnrolledByUserId = owner.Id;
+            d.CurrentUserId = owner.Id;
+        }))).Id;
+        var outcome = await _host.With<DeviceActions, BulkActionOutcome>(actions =>
+            actions.RequestAsync(new ActionRequestInput(RemoteAction.RemoteLock, [device], Admin)));
+        Assert.Single(outcome.Queued);
+
+        // Windows RT locks only while the enrolling user is signed in; the session's LoginStatus says someone else is.
+        var exchange = await ExchangeAsync(device, SessionStart.New, [], 5, facts: new DeviceFacts { SignedIn = SignedIn.AnotherUser });
+
+        Assert.Empty(exchange.Commands);
+        await using var db = _host.Db();
+        var stored = await db.Devices.AsNoTracking().SingleAsync(d => d.Id == device);
+        Assert.Equal(((Guid?)null, true), (stored.CurrentUserId, stored.OtherUserSignedIn));
+        var action = await db.DeviceActions.AsNoTracking().SingleAsync(a => a.Id == outcome.Queued[0].ActionId);
+        Assert.Equal(DeviceActionState.NotSupported, action.State);
+        Assert.Contains("another user is signed in now", action.Reason);
     }
 
     [Fact]

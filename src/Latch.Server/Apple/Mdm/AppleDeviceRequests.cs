@@ -31,7 +31,7 @@ public sealed class AppleDeviceRequests(IServiceProvider services, MdmSignatureV
             return (null, TypedResults.Text($"This endpoint takes {contentType}, not '{http.Request.ContentType}'.",
                 statusCode: StatusCodes.Status415UnsupportedMediaType));
 
-        var body = await ReadBodyAsync(http.Request, options.Value.MaxMessageBytes, http.RequestAborted);
+        var body = await DeviceRequestBodies.ReadAsync(http.Request, options.Value.MaxMessageBytes, http.RequestAborted);
         if (body is null)
             return (null, await RefuseAsync(http, StatusCodes.Status413PayloadTooLarge,
                 $"The message is larger than {options.Value.MaxMessageBytes} bytes.", null));
@@ -88,7 +88,7 @@ public sealed class AppleDeviceRequests(IServiceProvider services, MdmSignatureV
         db.AuditEvents.Add(new AuditEvent
         {
             At = clock.GetUtcNow(), Actor = "device", Kind = AuditKinds.DeviceRequestRefused, DeviceId = deviceId,
-            Detail = Truncate($"{http.Request.Method} {http.Request.Path} from {who} ({http.Connection.RemoteIpAddress}): {reason}"),
+            Detail = DeviceRequestBodies.Truncate($"{http.Request.Method} {http.Request.Path} from {who} ({http.Connection.RemoteIpAddress}): {reason}"),
         });
         await db.SaveChangesAsync(http.RequestAborted);
         return TypedResults.Text(reason, statusCode: status);
@@ -97,27 +97,4 @@ public sealed class AppleDeviceRequests(IServiceProvider services, MdmSignatureV
     private static bool IsContentType(string? actual, string expected) =>
         actual is not null && actual.Split(';')[0].Trim().Equals(expected, StringComparison.OrdinalIgnoreCase);
 
-    // The whole body up to the limit; null when it is larger (whatever Content-Length claims). A body that declares its
-    // length (devices do) is read straight into an array of that size.
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > limit) return null;
-        if (request.ContentLength is { } declared)
-        {
-            var exact = new byte[declared];
-            await request.Body.ReadExactlyAsync(exact, cancellationToken);
-            return exact;
-        }
-        using var buffer = new MemoryStream(4096);
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-        {
-            if (buffer.Length + read > limit) return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
-    }
-
-    private static string Truncate(string text) => text.Length <= 4000 ? text : text[..4000];
 }

@@ -89,7 +89,7 @@ public static class AppleMdmApi
             reports = [report];
         }
         var exchange = await sessions.ExchangeAsync(enrollment.DeviceId!.Value, idle ? SessionStart.New : SessionStart.Continues, reports,
-            maxCommands: 1, new AppleCommandEncoder(enrollment, secrets), http.RequestAborted);
+            maxCommands: 1, new AppleCommandEncoder(enrollment, secrets), cancellationToken: http.RequestAborted);
         if (exchange.Reports is [ReportOutcome.UnknownCommand]) return await NotTheDevicesCommandAsync();
         return exchange.Commands is [var command] ? new CommandBody(command.Encode()) : TypedResults.Ok(); // 200, empty: nothing to do
 

@@ -1,0 +1,100 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Latch.Core.Audit;
+using Latch.Core.Data;
+using Latch.Core.Enrollment;
+using Latch.Server.Devices;
+using Latch.Server.Windows.Enrollment;
+using Microsoft.Extensions.Options;
+
+namespace Latch.Server.Windows.Mdm;
+
+/// <summary>A management request whose body was read and whose client certificate is one Latch issued to an enrolment.</summary>
+public sealed record WindowsDeviceRequest(byte[] Body, WindowsEnrollment Enrollment, string Thumbprint);
+
+/// <summary>
+/// Reads a Windows device's management request and finds out who sent it: the TLS client certificate issued at
+/// enrolment (or, only when configured, the certificate a trusted TLS-terminating proxy passes in a header), checked
+/// against Latch's device CA and bound to its enrolment. Every refusal is a 4xx with the reason, logged without
+/// secrets and audited; nothing else changes.
+/// </summary>
+public sealed class WindowsDeviceRequests(IServiceProvider services, DeviceCertificateAuthority authority, DeviceIdentities known,
+    IOptions<WindowsOptions> options, TimeProvider clock, ILogger<WindowsDeviceRequests> logger)
+{
+    public async Task<(WindowsDeviceRequest? Request, IResult? Refusal)> ReadAsync(HttpContext http, string contentType)
+    {
+        if (!IsContentType(http.Request.ContentType, contentType))
+            return (null, TypedResults.Text($"This endpoint takes {contentType}, not '{http.Request.ContentType}'.",
+                statusCode: StatusCodes.Status415UnsupportedMediaType));
+
+        var body = await DeviceRequestBodies.ReadAsync(http.Request, options.Value.MaxMessageBytes, http.RequestAborted);
+        if (body is null)
+            return (null, await RefuseAsync(http, StatusCodes.Status413PayloadTooLarge, $"The message is larger than {options.Value.MaxMessageBytes} bytes.", null));
+
+        using var presented = ClientCertificate(http, out var problem);
+        if (presented is null)
+            return (null, await RefuseAsync(http, StatusCodes.Status401Unauthorized, problem!, null));
+        var thumbprint = DeviceCertificateAuthority.Sha256Thumbprint(presented);
+        var now = clock.GetUtcNow();
+        if (WindowsEnrollments.Remembered(known, thumbprint) is not { } enrollment)
+        {
+            // Checked once per certificate: a remembered one was checked when it was first read.
+            if (!authority.Issued(presented, now))
+                return (null, await RefuseAsync(http, StatusCodes.Status401Unauthorized,
+                    presented.NotAfter.ToUniversalTime() < now.UtcDateTime
+                        ? "The client certificate has expired; enrol the device again."
+                        : "The client certificate was not issued by this Latch server's device CA.", thumbprint));
+            enrollment = await services.GetRequiredService<WindowsEnrollments>().FindByCertificateAsync(thumbprint, http.RequestAborted);
+            if (enrollment is null)
+                return (null, await RefuseAsync(http, StatusCodes.Status401Unauthorized, "The client certificate is not the certificate of any Latch enrolment.", thumbprint));
+        }
+        else if (enrollment.CertificateNotAfter < now)
+        {
+            return (null, await RefuseAsync(http, StatusCodes.Status401Unauthorized, "The client certificate has expired; enrol the device again.", thumbprint, enrollment.DeviceId));
+        }
+        return (new WindowsDeviceRequest(body, enrollment, thumbprint), null);
+    }
+
+    // The TLS client certificate; or, behind a proxy that is configured to pass it, the header's.
+    private X509Certificate2? ClientCertificate(HttpContext http, out string? problem)
+    {
+        problem = null;
+        if (http.Connection.ClientCertificate is { } tls) return X509CertificateLoader.LoadCertificate(tls.RawData);
+        if (options.Value.ClientCertificateHeader is { Length: > 0 } header && http.Request.Headers[header].FirstOrDefault() is { Length: > 0 } value)
+        {
+            try
+            {
+                var text = Uri.UnescapeDataString(value.Trim());
+                if (text.StartsWith("Cert=", StringComparison.Ordinal)) text = text[5..].Trim('"'); // Envoy's X-Forwarded-Client-Cert
+                return text.Contains("-----BEGIN", StringComparison.Ordinal)
+                    ? X509Certificate2.CreateFromPem(text)
+                    : X509CertificateLoader.LoadCertificate(Convert.FromBase64String(text));
+            }
+            catch (Exception exception) when (exception is CryptographicException or FormatException)
+            {
+                problem = $"The {header} header does not hold a certificate.";
+                return null;
+            }
+        }
+        problem = "No client certificate: every management session is authenticated by the certificate issued at enrolment.";
+        return null;
+    }
+
+    /// <summary>Answers with the status and reason, logs it and records it in the audit trail.</summary>
+    public async Task<IResult> RefuseAsync(HttpContext http, int status, string reason, string? thumbprint, Guid? deviceId = null)
+    {
+        var who = thumbprint is null ? "an unidentified sender" : $"certificate {thumbprint[..12]}…";
+        logger.LogWarning("Refused Windows device request {Method} {Path} from {Who}: {Reason}", http.Request.Method, http.Request.Path.Value, who, reason);
+        var db = services.GetRequiredService<LatchDbContext>();
+        db.AuditEvents.Add(new AuditEvent
+        {
+            At = clock.GetUtcNow(), Actor = "device", Kind = AuditKinds.DeviceRequestRefused, DeviceId = deviceId,
+            Detail = DeviceRequestBodies.Truncate($"{http.Request.Method} {http.Request.Path} from {who} ({http.Connection.RemoteIpAddress}): {reason}"),
+        });
+        await db.SaveChangesAsync(http.RequestAborted);
+        return TypedResults.Text(reason, statusCode: status);
+    }
+
+    private static bool IsContentType(string? actual, string expected) =>
+        actual is not null && actual.Split(';')[0].Trim().Equals(expected, StringComparison.OrdinalIgnoreCase);
+}
