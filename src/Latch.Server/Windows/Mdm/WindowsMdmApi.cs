@@ -108,7 +108,7 @@ public static class WindowsMdmApi
         options.PushPackageFamilyName is not null && (enrollment.PushChannelUri is null || enrollment.PushChannelDeadAt is not null);
 
     // MS-MDM §2.2.6.1: the Status of the SyncHdr first, then one Status per command of the device's message, in order.
-    private static IResult Answer(SyncMessage received, SyncSession session, string deviceIdentifier, IReadOnlyList<SyncCommand> commands)
+    private static SyncMlBody Answer(SyncMessage received, SyncSession session, string deviceIdentifier, List<SyncCommand> commands)
     {
         int serverMsgId;
         lock (session) serverMsgId = ++session.ServerMsgId;

@@ -69,7 +69,7 @@ public sealed record WindowsMessage(bool StartsSession, bool Unenrolls, DeviceFa
                     break;
                 case SyncResults results:
                     if (results.CmdRef.StartsWith(PushChannelCmdIdPrefix, StringComparison.Ordinal))
-                        pushChannelUri = results.Items.FirstOrDefault()?.Data?.Trim();
+                        pushChannelUri = results.Items.Count > 0 ? results.Items[0].Data?.Trim() : null;
                     else if (CommandRef.TryParse(results.CmdRef, out var resultsOf, out var resultsPart)) PartsOf(resultsOf).Results.Add((resultsPart, results));
                     else unknown.Add(results.CmdRef);
                     break;
