@@ -255,7 +255,7 @@ internal static class SyncMlReader
             MsgRef = NonEmpty(reader, msgRef, "MsgRef", "Status"),
             CmdRef = NonEmpty(reader, cmdRef, "CmdRef", "Status"),
             Cmd = NonEmpty(reader, cmd, "Cmd", "Status"),
-            Data = data ?? throw Missing(reader, "Data (the status code)", "Status"),
+            Data = NonEmpty(reader, data, "Data (the status code)", "Status"),
             OriginalError = originalError,
             TargetRefs = targetRefs ?? (IReadOnlyList<string>)[],
             SourceRefs = sourceRefs ?? (IReadOnlyList<string>)[],
