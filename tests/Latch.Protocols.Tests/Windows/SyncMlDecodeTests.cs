@@ -48,6 +48,19 @@ public sealed class SyncMlDecodeTests
     }
 
     [Fact]
+    public void SpecSyncTypeAlert_WithTypeOutsideMeta_Decodes()
+    {
+        // MS-MDM §3.2.5.1.5 prints the 1224 alert with an empty <Meta/> and <Type xmlns="syncml:metinf"> beside it,
+        // directly in <Item>: the stray Type is skipped, not an error.
+        var m = SyncMessage.Decode(Message(
+            "<Alert><CmdID>1</CmdID><Data>1224</Data><Item><Meta></Meta><Type xmlns=\"syncml:metinf\">com.microsoft.mdm.synctype</Type>" +
+            "<Data>user</Data></Item></Alert>"));
+        var alert = Assert.IsType<SyncAlert>(Assert.Single(m.Commands));
+        Assert.Equal(SyncAlertCodes.ClientEvent, alert.Data);
+        Assert.Equal(new SyncItem { Meta = new SyncMeta(), Data = "user" }, Assert.Single(alert.Items));
+    }
+
+    [Fact]
     public void UnknownElementsInsideCommandsAndItems_AreSkipped()
     {
         var m = SyncMessage.Decode(Message(
