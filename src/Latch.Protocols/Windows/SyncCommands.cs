@@ -100,7 +100,7 @@ public sealed record SyncExec : SyncItemCommand
 
 /// <summary>
 /// Results: the values a Get asked for. MS-MDM adds Cmd (the spec's §4 example); MsgRef may be omitted
-/// (OMA RepPro: it then means message 1).
+/// (OMA RepPro's DTD makes it optional here, unlike in Status).
 /// </summary>
 public sealed record SyncResults : SyncItemCommand
 {

@@ -5,6 +5,8 @@ namespace Latch.Protocols.Windows;
 
 // One forward pass over an XmlReader, no DOM: the server decodes every message a device sends. Each Read*
 // method starts on its element's start tag and leaves the reader just past its end tag.
+// MS-MDM §2.2.2 says a message follows the DTD's element order; inside a command the decoder accepts any order
+// (only the order of commands carries meaning), and the encoder writes the DTD's order.
 internal static class SyncMlReader
 {
     private static readonly XmlReaderSettings Settings = new()
@@ -255,7 +257,7 @@ internal static class SyncMlReader
             MsgRef = NonEmpty(reader, msgRef, "MsgRef", "Status"),
             CmdRef = NonEmpty(reader, cmdRef, "CmdRef", "Status"),
             Cmd = NonEmpty(reader, cmd, "Cmd", "Status"),
-            Data = data ?? throw Missing(reader, "Data (the status code)", "Status"),
+            Data = NonEmpty(reader, data, "Data (the status code)", "Status"),
             OriginalError = originalError,
             TargetRefs = targetRefs ?? (IReadOnlyList<string>)[],
             SourceRefs = sourceRefs ?? (IReadOnlyList<string>)[],
