@@ -11,6 +11,7 @@ using Latch.Server.Devices;
 using Latch.Server.Health;
 using Latch.Server.Security;
 using Latch.Server.Storage;
+using Latch.Server.Windows;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddEnvironmentVariables("LATCH_");
@@ -28,6 +29,7 @@ builder.Services.AddHostedService<CommandExpiry>();
 builder.Services.AddHostedService<CheckInFlush>();
 builder.Services.AddAppleChannel(builder.Configuration);
 builder.Services.AddHostedService<SimulatedAppleFleet>();
+builder.Services.AddWindowsChannel(builder.Configuration);
 // Apple devices may present their enrolment identity as a TLS client certificate on HTTPS endpoints. It is issued
 // by Latch's own CA, not a public one, so the TLS layer takes any certificate and the MDM endpoints check it.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https =>
@@ -35,6 +37,9 @@ builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https
     https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate;
     https.AllowAnyClientCertificate();
 }));
+// Windows devices enrol and open their management sessions over HTTPS with a client certificate: the device port.
+var serverUrls = builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey);
+builder.WebHost.ConfigureKestrel(kestrel => DevicePortCertificate.Listen(kestrel, builder.Configuration, serverUrls));
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 builder.Services.AddLatchAuth(builder.Configuration);
 builder.Services.AddOpenApi();
@@ -56,6 +61,8 @@ app.MapGroups();
 app.MapAuditEvents();
 app.MapApiTokens();
 app.MapAppleChannel();
+app.MapWindowsChannel();
+app.MapEnrollmentCodes();
 app.MapSignIn();
 app.MapOpenApi();                      // /openapi/v1.json, generated from the endpoints
 app.UseSwaggerUI(ui =>                 // /api: a browsable reference over that document, served from the package
