@@ -19,6 +19,7 @@ public sealed class EnrollmentRoundTripTests
             DeviceType = "CIMClient_Windows",
             ApplicationVersion = "10.0.22631.2428",
             OSEdition = "48",
+            OSVersion = "10.0.22631.2428",
             AuthPolicies = [EnrollmentAuthPolicies.OnPremise, EnrollmentAuthPolicies.Federated, EnrollmentAuthPolicies.Certificate],
         };
 
