@@ -8,13 +8,14 @@ namespace Latch.Protocols.Windows.Enrollment;
 /// <c>https://enterpriseenrollment.{domain}/EnrollmentServer/Discovery.svc</c> after an empty GET.
 /// </summary>
 /// <remarks>
-/// Shapes differ by RequestVersion. Windows 10 and 11 send 3.0 (the Windows enrolment article's example) or 4.0
-/// (the captured 10.0.19043 device) with all of EmailAddress, RequestVersion, DeviceType (<c>CIMClient_Windows</c>),
-/// ApplicationVersion (the OS build), OSEdition (the §2.2.9.6 product number) and AuthPolicies. Earlier clients
-/// (Windows Phone 8.1, Windows 8.1: RequestVersion 2.0 and below) predate OSEdition, which the 3.0 example marks
-/// "New", and send DeviceType <c>WindowsPhone</c>; so DeviceType, ApplicationVersion, OSEdition and AuthPolicies are
-/// optional here although the current schema makes them required. The Windows article's example also spells the
-/// Discover namespace with a trailing slash; both spellings are accepted.
+/// Shapes by RequestVersion, from what we could see: the captured Windows 10 desktop (10.0.19043) sends 4.0 with
+/// EmailAddress, RequestVersion, DeviceType <c>CIMClient_Windows</c>, ApplicationVersion (the OS build), OSEdition
+/// (the §2.2.9.6 product type) and AuthPolicies. The Windows article's 3.0 example (a Windows 10 Mobile client:
+/// DeviceType <c>WindowsPhone</c>, ApplicationVersion 10.0.0.0) marks OSEdition "New" and RequestVersion and DeviceType
+/// "Updated", so a pre-3.0 client (Windows Phone 8.1, Windows 8.1: 2.0 and below) sends no OSEdition. Hence DeviceType,
+/// ApplicationVersion, OSEdition and AuthPolicies are optional here although today's schema requires them; OSVersion,
+/// outside the schema, appears in the certificate-enrolment article's example. Elements not modelled are ignored. That
+/// article also spells the Discover namespace with a trailing slash; both spellings are accepted.
 /// </remarks>
 public sealed record DiscoverRequest
 {
@@ -30,6 +31,9 @@ public sealed record DiscoverRequest
     public string? DeviceType { get; init; }
 
     public string? ApplicationVersion { get; init; }
+
+    /// <summary>Sent by some Windows 10 builds (the certificate-enrolment article's example marks it "New in Windows 10").</summary>
+    public string? OSVersion { get; init; }
 
     /// <summary>Decimal text as sent: the §2.2.9.6 product type (GetProductInfo's PRODUCT_*, e.g. 4 Enterprise, 48 Professional, 72 Enterprise Evaluation).</summary>
     public string? OSEdition { get; init; }
@@ -59,6 +63,7 @@ public sealed record DiscoverRequest
             DeviceType = request.OptionalText(ns + "DeviceType"),
             ApplicationVersion = request.OptionalText(ns + "ApplicationVersion"),
             OSEdition = request.OptionalText(ns + "OSEdition"),
+            OSVersion = request.OptionalText(ns + "OSVersion"),
             AuthPolicies = policies ?? [],
             Raw = raw,
         };
@@ -75,6 +80,7 @@ public sealed record DiscoverRequest
             DeviceType is null ? null : new XElement(d + "DeviceType", DeviceType),
             ApplicationVersion is null ? null : new XElement(d + "ApplicationVersion", ApplicationVersion),
             OSEdition is null ? null : new XElement(d + "OSEdition", OSEdition),
+            OSVersion is null ? null : new XElement(d + "OSVersion", OSVersion),
             AuthPolicies.Count == 0 ? null : new XElement(d + "AuthPolicies", AuthPolicies.Select(p => new XElement(d + "AuthPolicy", p))));
         var body = new XElement(d + "Discover", new XAttribute("xmlns", d.NamespaceName), request);
         return ToBytes(SoapEnvelope.Request(EnrollmentSoap.DiscoverAction, MessageId, To, null, body));

@@ -147,8 +147,6 @@ internal static class EnrollmentXml
         return XName.Get(reader.LocalName, reader.NamespaceURI);
     }
 
-    public static XElement? Child(this XElement parent, XName name) => parent.Element(name);
-
     public static XElement Required(this XElement parent, XName name) =>
         parent.Element(name) ?? throw Missing(parent, name);
 

@@ -192,6 +192,7 @@ public sealed record RequestSecurityTokenResponse
         {
             security = SoapEnvelope.MustUnderstand(new XElement(
                 Wsse + "Security",
+                new XAttribute(XNamespace.Xmlns + "o", Wsse.NamespaceName), // the o: prefix of MS-MDE2's example
                 new XElement(
                     U + "Timestamp",
                     new XAttribute(U + "Id", "_0"),

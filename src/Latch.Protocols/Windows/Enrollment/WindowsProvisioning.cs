@@ -32,6 +32,7 @@ public static class WindowsProvisioning
     /// <summary>
     /// Builds the document. <paramref name="deviceCertificateStore"/> is "User" as MS-MDE2 shows it; "System" puts
     /// the certificate in the machine store (device-context enrolment). The thumbprints name the characteristics.
+    /// Inputs are the server's own, so a certificate that is not DER fails with CryptographicException, not a format error.
     /// </summary>
     public static WapProvisioningDoc Build(
         string providerId,
