@@ -119,7 +119,7 @@ public static class WindowsEnrollmentApi
             return await faults.FaultAsync(http, request.MessageId, EnrollmentFaultSubcodes.Authorization, problem!, code.DeviceId);
 
         using var certificate = enrolled.Certificate.Certificate;
-        return Soap(ProvisioningAnswer(request.MessageId, http, options.Value, authority, certificate.RawData, enrolled.Certificate.Sha256Thumbprint));
+        return Soap(ProvisioningAnswer(request.MessageId, http, options.Value, authority, certificate));
     }
 
     // Renewal (MS-MDE2 §3.4.5.2 / ROBO): the device's new PKCS#10 inside a PKCS#7 signed with the certificate it renews,
@@ -167,14 +167,15 @@ public static class WindowsEnrollmentApi
             return await faults.FaultAsync(http, request.MessageId, EnrollmentFaultSubcodes.CertificateRequest, exception.Message, enrollment.DeviceId);
         }
         using var certificate = renewed.Certificate;
-        return Soap(ProvisioningAnswer(request.MessageId, http, options, authority, certificate.RawData, renewed.Sha256Thumbprint));
+        return Soap(ProvisioningAnswer(request.MessageId, http, options, authority, certificate));
     }
 
+    // The certificate stores name each certificate by its SHA-1 thumbprint, as MS-MDE2 §3.4.4.2's example does.
     private static byte[] ProvisioningAnswer(string relatesTo, HttpContext http, WindowsOptions options, DeviceCertificateAuthority authority,
-        byte[] deviceCertificate, string thumbprint)
+        System.Security.Cryptography.X509Certificates.X509Certificate2 deviceCertificate)
     {
         var document = WindowsProvisioning.Build(options.ProviderId, BaseUrl(http, options) + WindowsMdmApi.Path.TrimStart('/'),
-            authority.Certificate.RawData, deviceCertificate, thumbprint, options.PollIntervalMinutes, options.PushPackageFamilyName,
+            authority.Certificate.RawData, deviceCertificate.RawData, deviceCertificate.Thumbprint, options.PollIntervalMinutes, options.PushPackageFamilyName,
             serverName: options.Organization);
         return new RequestSecurityTokenResponse { RelatesTo = relatesTo, ProvisioningDocument = document.Encode() }.Encode();
     }
