@@ -40,12 +40,15 @@ public sealed class DevicePortCertificate(DeviceCertificateAuthority authority, 
             else if (System.Net.IPAddress.TryParse(address.Host.Trim('[', ']'), out var ip)) kestrel.Listen(ip, address.Port, configure);
             else kestrel.ListenAnyIP(address.Port, configure); // *, + or a host name: every interface, as Kestrel binds those
         }
-        kestrel.ListenAnyIP(port, listen => listen.UseHttps(new HttpsConnectionAdapterOptions
-        {
-            ServerCertificateSelector = (_, _) => kestrel.ApplicationServices.GetRequiredService<DevicePortCertificate>().Certificate,
-            ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-            // Issued by Latch's own CA, not a public one: the management endpoint checks it (WindowsDeviceRequests).
-            ClientCertificateValidation = (_, _, _) => true,
-        }));
+        kestrel.ListenAnyIP(port, listen => listen.UseHttps(HttpsOptions(kestrel)));
     }
+
+    /// <summary>HTTPS with this certificate, asking every client for a certificate, accepting any at the TLS layer.</summary>
+    public static HttpsConnectionAdapterOptions HttpsOptions(KestrelServerOptions kestrel) => new()
+    {
+        ServerCertificateSelector = (_, _) => kestrel.ApplicationServices.GetRequiredService<DevicePortCertificate>().Certificate,
+        ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+        // Issued by Latch's own CA, not a public one: the management endpoint checks it (WindowsDeviceRequests).
+        ClientCertificateValidation = (_, _, _) => true,
+    };
 }
