@@ -12,6 +12,7 @@ using Latch.Server.Health;
 using Latch.Server.Security;
 using Latch.Server.Storage;
 using Latch.Server.Windows;
+using Latch.Server.Windows.Demo;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddEnvironmentVariables("LATCH_");
@@ -30,6 +31,7 @@ builder.Services.AddHostedService<CheckInFlush>();
 builder.Services.AddAppleChannel(builder.Configuration);
 builder.Services.AddHostedService<SimulatedAppleFleet>();
 builder.Services.AddWindowsChannel(builder.Configuration);
+builder.Services.AddHostedService<SimulatedWindowsFleet>();
 // Apple devices may present their enrolment identity as a TLS client certificate on HTTPS endpoints. It is issued
 // by Latch's own CA, not a public one, so the TLS layer takes any certificate and the MDM endpoints check it.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https =>

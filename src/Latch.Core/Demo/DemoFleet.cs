@@ -29,6 +29,18 @@ public static class DemoFleet
         DeviceIdOf("Katherine's iPhone SE (mail + MDM)"),
     ];
 
+    /// <summary>
+    /// The Windows devices the server brings to life as simulated devices in the demo (every Windows row managed through
+    /// MDM; the PC software client's PC stays a record, as Latch does not speak that agent's protocol).
+    /// </summary>
+    public static readonly IReadOnlyList<Guid> SimulatedWindowsDevices =
+    [
+        DeviceIdOf("Margaret's Lumia 950"), DeviceIdOf("Grace's Lumia 650 (build 15062)"), DeviceIdOf("Alan's Lumia 950 XL (not Azure AD joined)"),
+        DeviceIdOf("Katherine's Surface Book"), DeviceIdOf("Margaret's Lumia 930"), DeviceIdOf("Front desk Surface RT"),
+        DeviceIdOf("Lab Surface 2 (another user signed in)"), DeviceIdOf("Reception laptop (Windows 8.1)"),
+        DeviceIdOf("Shared Windows 8.1 laptop (another user signed in)"),
+    ];
+
     public static Guid DeviceIdOf(string name) => IdOf("device:" + name);
 
     /// <summary>True when the demo fleet is already in the database.</summary>

@@ -59,7 +59,8 @@ public sealed class SimulatedWindowsDevice : IDisposable
         _userPrincipalName = userPrincipalName;
         _enrollmentCode = enrollmentCode;
         _options = options ?? new SimulatedWindowsDeviceOptions();
-        _hardware = WindowsHardware.For(_options.Kind);
+        var hardware = WindowsHardware.For(_options.Kind);
+        _hardware = hardware with { Manufacturer = _options.Manufacturer ?? hardware.Manufacturer, Model = _options.Model ?? hardware.Model };
         DeviceId = _options.DeviceId ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         HardwareId = _options.HardwareId ?? Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
         OsVersion = _options.OsVersion ?? _hardware.OsVersion;

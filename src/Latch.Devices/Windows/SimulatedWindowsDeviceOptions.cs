@@ -15,6 +15,11 @@ public sealed record SimulatedWindowsDeviceOptions
 
     public string? DeviceName { get; init; }
 
+    /// <summary>What DevInfo Man / Mod answer; default the kind's.</summary>
+    public string? Manufacturer { get; init; }
+
+    public string? Model { get; init; }
+
     /// <summary>The DeviceID the device enrols with and names in every session (32 hex digits); default random.</summary>
     public string? DeviceId { get; init; }
 

@@ -4,7 +4,7 @@ using Latch.Core.Devices;
 using Latch.Devices.Apple;
 using Latch.Server.Apple.Enrollment;
 using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Latch.Server.Devices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -26,9 +26,9 @@ public sealed class SimulatedAppleFleet(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!await WhenStartedAsync(stoppingToken)) return;
+        if (!await SimulatedFleets.WhenDemoStartedAsync(lifetime, scopes, stoppingToken)) return;
         if (!options.Value.SimulatedDevices || options.Value.Demo == false) return;
-        if (LoopbackAddress() is not { } baseUrl)
+        if (SimulatedFleets.LoopbackAddress(server, "http") is not { } baseUrl)
         {
             logger.LogWarning("Simulated demo devices are off: the server listens on no http:// address they could reach.");
             return;
@@ -97,32 +97,4 @@ public sealed class SimulatedAppleFleet(
 
     private static AppleDeviceKind KindOf(Device record) =>
         record.Model?.StartsWith("iPad", StringComparison.Ordinal) == true ? AppleDeviceKind.IPad : AppleDeviceKind.IPhone;
-
-    private async Task<bool> WhenStartedAsync(CancellationToken stoppingToken)
-    {
-        var started = new TaskCompletionSource();
-        using var onStarted = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
-        using var onStopping = stoppingToken.Register(() => started.TrySetCanceled(stoppingToken));
-        try
-        {
-            await started.Task;
-            await using var scope = scopes.CreateAsyncScope();
-            return await DemoFleet.IsSeededAsync(scope.ServiceProvider.GetRequiredService<LatchDbContext>(), stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
-    // The server's own plain-HTTP address, with a wildcard host made concrete.
-    private Uri? LoopbackAddress()
-    {
-        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses
-            .FirstOrDefault(a => a.StartsWith("http://", StringComparison.OrdinalIgnoreCase));
-        if (address is null) return null;
-        var uri = new Uri(address.Replace("://+", "://127.0.0.1", StringComparison.Ordinal).Replace("://*", "://127.0.0.1", StringComparison.Ordinal)
-            .Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal).Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal));
-        return new Uri(uri.GetLeftPart(UriPartial.Authority) + "/");
-    }
 }
