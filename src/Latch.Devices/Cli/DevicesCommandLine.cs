@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using System.Security.Cryptography.X509Certificates;
+using Latch.Devices.Windows;
 
 namespace Latch.Devices.Cli;
 
@@ -109,7 +111,70 @@ internal static class DevicesCommandLine
             return await fleet.RunAsync(cancellationToken);
         });
 
-        return new RootCommand("Latch simulated devices: they speak the real device protocols to a Latch server.") { apple };
+        return new RootCommand("Latch simulated devices: they speak the real device protocols to a Latch server.") { apple, Windows(http, token, user, poll, rounds) };
+    }
+
+    private static Command Windows(HttpClient http, Option<string?> token, Option<string> user, Option<TimeSpan> poll, Option<int?> rounds)
+    {
+        var server = new Option<Uri>("--server")
+        {
+            Description = "The Latch server's Windows device address (its HTTPS device port), e.g. https://localhost:5443.",
+            Required = true,
+            CustomParser = ParseServer,
+        };
+        var api = new Option<Uri?>("--api")
+        {
+            Description = "The Latch admin API's base URL, where enrolment codes are issued with --token (default: --server).",
+            CustomParser = ParseServer,
+        };
+        var code = new Option<string?>("--code") { Description = "Enrol one device with this enrolment code instead of issuing codes with --token." };
+        var kinds = new (WindowsDeviceKind Kind, Option<int> Option)[]
+        {
+            (WindowsDeviceKind.Windows10Mobile, Count("--mobile", "How many Windows 10 Mobile phones to simulate.", 1)),
+            (WindowsDeviceKind.WindowsPhone81, Count("--phone81", "How many Windows Phone 8.1 phones to simulate.", 0)),
+            (WindowsDeviceKind.WindowsRT, Count("--rt", "How many Windows RT 8.1 tablets to simulate.", 0)),
+            (WindowsDeviceKind.Windows81, Count("--win81", "How many Windows 8.1 PCs to simulate.", 0)),
+            (WindowsDeviceKind.Windows10Desktop, Count("--desktop", "How many Windows 10 desktops to simulate.", 0)),
+        };
+        var osVersion = new Option<string?>("--os-version") { Description = "The OS version the devices report (default: each kind's, e.g. 10.0.15063.0)." };
+        var azureAd = new Option<bool>("--azure-ad") { Description = "The devices enrol as part of an Azure AD join." };
+        var noPin = new Option<bool>("--no-pin") { Description = "No PIN is set: RemoteLock/Lock answers 405." };
+        var signedIn = new Option<string>("--signed-in")
+        {
+            Description = "Who is signed in, as LoginStatus reports it: user (the enrolling user), others or none.",
+            DefaultValueFactory = _ => "user",
+        };
+        signedIn.AcceptOnlyFromAmong("user", "others", "none");
+        var serverCa = new Option<FileInfo?>("--server-ca") { Description = "A PEM or DER file with the CA the enrolment server's certificate must chain to." };
+        var unenrol = new Option<bool>("--unenrol-on-exit") { Description = "Send Generic Alert 1226 for every device when stopping, as removing the work account does." };
+
+        var windows = new Command("windows", "Enrol simulated Windows devices over MS-MDE2 and answer OMA-DM sessions. "
+            + "Exit codes: 0 stopped, 1 other failure, 2 server unreachable, 3 token refused (401), 4 forbidden (403), 6 enrolment refused.")
+        {
+            server, api, token, user, code, osVersion, azureAd, noPin, signedIn, serverCa, poll, rounds, unenrol,
+        };
+        foreach (var (_, option) in kinds) windows.Options.Add(option);
+        windows.SetAction(async (parse, cancellationToken) =>
+        {
+            var bearer = parse.GetValue(token);
+            if (parse.GetValue(code) is null && string.IsNullOrWhiteSpace(bearer))
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync("Enrolment codes are needed: --code, or --token (or LATCH_TOKEN) to issue them.");
+                return AppleFleet.ExitFailure;
+            }
+            var counts = kinds.Select(k => (k.Kind, parse.GetValue(k.Option))).Where(k => k.Item2 > 0).ToList();
+            if (counts.Count == 0)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync("Simulate at least one device: --mobile, --phone81, --rt, --win81 or --desktop.");
+                return AppleFleet.ExitFailure;
+            }
+            using var ca = parse.GetValue(serverCa) is { } file ? X509CertificateLoader.LoadCertificateFromFile(file.FullName) : null;
+            var settings = new WindowsFleetSettings(parse.GetRequiredValue(server), parse.GetValue(api) ?? parse.GetRequiredValue(server), bearer,
+                parse.GetRequiredValue(user), parse.GetValue(code), counts, parse.GetValue(osVersion), parse.GetValue(azureAd), parse.GetValue(noPin),
+                parse.GetRequiredValue(signedIn), ca, parse.GetValue(poll), parse.GetValue(unenrol), parse.GetValue(rounds));
+            return await new WindowsFleet(settings, http, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error).RunAsync(cancellationToken);
+        });
+        return windows;
     }
 
     // "30s", "2m", "1h", "500ms", or a TimeSpan ("00:00:30").
