@@ -42,13 +42,10 @@ internal static class TypeReferences
         var module = method.Module;
         Type[]? typeArguments = method.DeclaringType?.IsGenericType == true ? method.DeclaringType.GetGenericArguments() : null;
         Type[]? methodArguments = method.IsGenericMethod ? method.GetGenericArguments() : null;
-        // Every four bytes that make a token of a type, member or method spec and resolve in this module; a window that is
-        // not really an operand almost never resolves, and one that did would show as a use here, never hide one.
-        for (var i = 0; i + 4 <= il.Length; i++)
+        // Walked instruction by instruction (a four-byte window slid over the bytes once "resolved" an immediate that was no
+        // token at all): every operand that is a type, member, field or method token, resolved in this module.
+        foreach (var token in Tokens(il))
         {
-            var token = BitConverter.ToInt32(il, i);
-            var table = (uint)token >> 24;
-            if (table is not (0x01 or 0x02 or 0x04 or 0x06 or 0x0A or 0x1B or 0x2B)) continue;
             MemberInfo? member;
             try { member = module.ResolveMember(token, typeArguments, methodArguments); }
             catch (Exception e) when (e is ArgumentException or BadImageFormatException or TypeLoadException or FileNotFoundException) { continue; }
@@ -64,6 +61,47 @@ internal static class TypeReferences
                 case MethodBase m:
                     if (m.DeclaringType is { } md) foreach (var u in Expand(md)) yield return u;
                     if (m.IsGenericMethod) foreach (var a in m.GetGenericArguments()) foreach (var u in Expand(a)) yield return u;
+                    break;
+            }
+        }
+    }
+
+    private static readonly Dictionary<short, System.Reflection.Emit.OpCode> OpCodesByValue = typeof(System.Reflection.Emit.OpCodes)
+        .GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (System.Reflection.Emit.OpCode)f.GetValue(null)!).ToDictionary(o => o.Value);
+
+    // The metadata tokens the instructions of a method body name (ECMA-335 §III: one- and two-byte opcodes, then the operand).
+    private static IEnumerable<int> Tokens(byte[] il)
+    {
+        for (var i = 0; i < il.Length;)
+        {
+            short value = il[i] == 0xFE && i + 1 < il.Length ? (short)(0xFE00 | il[i + 1]) : il[i];
+            if (!OpCodesByValue.TryGetValue(value, out var opCode)) yield break; // not IL we know: stop rather than guess
+            i += opCode.Size;
+            switch (opCode.OperandType)
+            {
+                case System.Reflection.Emit.OperandType.InlineTok or System.Reflection.Emit.OperandType.InlineType
+                    or System.Reflection.Emit.OperandType.InlineMethod or System.Reflection.Emit.OperandType.InlineField:
+                    if (i + 4 <= il.Length) yield return BitConverter.ToInt32(il, i);
+                    i += 4;
+                    break;
+                case System.Reflection.Emit.OperandType.InlineSwitch:
+                    var count = i + 4 <= il.Length ? BitConverter.ToInt32(il, i) : 0;
+                    i += 4 + 4 * count;
+                    break;
+                case System.Reflection.Emit.OperandType.InlineI8 or System.Reflection.Emit.OperandType.InlineR:
+                    i += 8;
+                    break;
+                case System.Reflection.Emit.OperandType.InlineNone:
+                    break;
+                case System.Reflection.Emit.OperandType.ShortInlineBrTarget or System.Reflection.Emit.OperandType.ShortInlineI
+                    or System.Reflection.Emit.OperandType.ShortInlineVar:
+                    i += 1;
+                    break;
+                case System.Reflection.Emit.OperandType.InlineVar:
+                    i += 2;
+                    break;
+                default: // InlineBrTarget, InlineI, InlineSig, InlineString, ShortInlineR
+                    i += 4;
                     break;
             }
         }
