@@ -14,18 +14,27 @@ public sealed class RenewalTests(WindowsEnrolmentServer server) : IClassFixture<
 {
     private static byte[] SignedRequest(byte[] pkcs10, X509Certificate2 certificate, RSA key)
     {
-        using var withKey = certificate.CopyWithPrivateKey(key);
+        using var withKey = certificate.HasPrivateKey ? X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null)
+            : certificate.CopyWithPrivateKey(key);
         var cms = new SignedCms(new ContentInfo(pkcs10), detached: false);
         cms.ComputeSignature(new CmsSigner(SubjectIdentifierType.IssuerAndSerialNumber, withKey) { IncludeOption = X509IncludeOption.EndCertOnly });
         return cms.Encode();
     }
 
-    private Task<HttpResponseMessage> RenewAsync(byte[] pkcs7) => server.PostSoapAsync(WindowsEnrollmentApi.EnrollmentPath,
-        DeviceMessages.RequestSecurityToken(server.BaseUrl, new EnrollmentCredentials { Username = "", Password = "" }, pkcs7,
-            [new EnrollmentContextItem("DeviceType", "CIMClient_Windows")], renewal: true));
+    // As MS-MDE2's renewal example: the user's address with an empty password, the PKCS#7 as a wssecurity #PKCS7 token.
+    private Task<HttpResponseMessage> RenewAsync(byte[] pkcs7, string valueType = EnrollmentSoap.Pkcs7SecurityValueType) =>
+        server.PostSoapAsync(WindowsEnrollmentApi.EnrollmentPath, new RequestSecurityTokenRequest
+        {
+            MessageId = DeviceMessages.NewMessageId(), To = server.BaseUrl + "EnrollmentServer/Enrollment.svc",
+            Credentials = new EnrollmentCredentials { Username = WindowsEnrolmentServer.Ada, Password = "" },
+            RequestType = EnrollmentSoap.RenewRequestType, BinarySecurityTokenValueType = valueType, CertificateRequest = pkcs7,
+            ContextItems = [new EnrollmentContextItem("DeviceType", "CIMClient_Windows")],
+        }.Encode());
 
-    [Fact]
-    public async Task TheDevice_RenewsWithItsCertificate_ForANewKey()
+    [Theory]
+    [InlineData(EnrollmentSoap.Pkcs7SecurityValueType)]
+    [InlineData(EnrollmentSoap.Pkcs7ValueType)]
+    public async Task TheDevice_RenewsWithItsCertificate_ForANewKey(string valueType)
     {
         using var key = RSA.Create(2048);
         var context = DeviceMessages.Context();
@@ -33,7 +42,7 @@ public sealed class RenewalTests(WindowsEnrolmentServer server) : IClassFixture<
         var oldThumbprint = DeviceCertificateAuthority.Sha256Thumbprint(old);
 
         using var newKey = RSA.Create(2048);
-        var response = await RenewAsync(SignedRequest(DeviceMessages.Pkcs10(newKey), old, key));
+        var response = await RenewAsync(SignedRequest(DeviceMessages.Pkcs10(newKey), old, key), valueType);
 
         var body = await response.Content.ReadAsByteArrayAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, System.Text.Encoding.UTF8.GetString(body));
