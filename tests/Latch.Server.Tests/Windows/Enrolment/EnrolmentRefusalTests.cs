@@ -131,6 +131,23 @@ public sealed class EnrolmentRefusalTests(WindowsEnrolmentServer server) : IClas
     }
 
     [Fact]
+    public async Task OneCode_TwoDevicesAtOnce_OnlyOneEnrols()
+    {
+        var code = await server.IssueCodeAsync();
+        using var otherKey = RSA.Create(2048);
+        var answers = await Task.WhenAll(
+            server.RequestSecurityTokenAsync(DeviceMessages.OnPremise(code), DeviceMessages.Pkcs10(Key), DeviceMessages.Context()),
+            server.RequestSecurityTokenAsync(DeviceMessages.OnPremise(code), DeviceMessages.Pkcs10(otherKey), DeviceMessages.Context()));
+
+        Assert.Single(answers, a => a.StatusCode == System.Net.HttpStatusCode.OK);
+        var refused = Assert.Single(answers, a => a.StatusCode != System.Net.HttpStatusCode.OK);
+        Assert.Equal(System.Net.HttpStatusCode.InternalServerError, refused.StatusCode);
+        var fault = EnrollmentFault.Decode(await refused.Content.ReadAsByteArrayAsync());
+        Assert.Contains(fault.Subcode, new[] { EnrollmentFaultSubcodes.Authentication, EnrollmentFaultSubcodes.Authorization });
+        Assert.Equal(1, await server.DbAsync(db => db.WindowsEnrollments.CountAsync(e => e.EnrollmentCodeId == code.Id)));
+    }
+
+    [Fact]
     public async Task NoCredentials()
     {
         await RefusedAsync(EnrollmentCredentials.None, DeviceMessages.Pkcs10(Key), EnrollmentFaultSubcodes.Authentication);

@@ -53,6 +53,19 @@ public sealed partial class FederatedEnrolmentTests(FederatedWindowsEnrolmentSer
         Assert.Contains(WindowsEnrolmentServer.Ada, WebUtility.HtmlDecode(html));
     }
 
+    [Fact]
+    public async Task ThePage_EncodesWhatItEchoes()
+    {
+        const string hint = "\"><script>alert(1)</script>";
+        const string appru = "ms-app://s-1-15-2-1/\"onmouseover=\"alert(1)";
+        var response = await server.App.CreateClient().GetAsync(
+            $"{FederatedSignIn.Path}?appru={Uri.EscapeDataString(appru)}&login_hint={Uri.EscapeDataString(hint)}");
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.DoesNotContain("<script>", html);
+        Assert.DoesNotContain("\"onmouseover", html);
+    }
+
     [Theory]
     [InlineData("https://evil.example")]
     [InlineData("javascript:alert(1)")]
