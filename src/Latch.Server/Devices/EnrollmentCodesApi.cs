@@ -65,11 +65,12 @@ public static class EnrollmentCodesApi
         if (request.Device is { } deviceId && !await db.Devices.AnyAsync(d => d.Id == deviceId, http.RequestAborted))
             return TypedResults.NotFound(GraphErrorBody.Of(GraphErrorCodes.ResourceNotFound, $"There is no device '{deviceId}'."));
 
-        var lifetime = request.LifetimeHours is { } hours ? TimeSpan.FromHours(hours) : EnrollmentCodes.DefaultLifetime;
-        if (lifetime < TimeSpan.FromMinutes(1) || lifetime > EnrollmentCodes.MaximumLifetime)
+        // Checked as hours first: TimeSpan.FromHours overflows on a huge number.
+        if (request.LifetimeHours is { } hours && !(hours >= 1.0 / 60 && hours <= EnrollmentCodes.MaximumLifetime.TotalHours))
             return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest,
                 $"lifetimeHours must be between 1/60 and {EnrollmentCodes.MaximumLifetime.TotalHours:0}."));
 
+        var lifetime = request.LifetimeHours is { } valid ? TimeSpan.FromHours(valid) : EnrollmentCodes.DefaultLifetime;
         var issued = await codes.IssueAsync(target, ManagedDevicesApi.Actor(http), lifetime, request.Device, http.RequestAborted);
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Created($"{Path}/{issued.Id}",
