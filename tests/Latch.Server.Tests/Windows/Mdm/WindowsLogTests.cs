@@ -8,15 +8,15 @@ using Microsoft.Extensions.Logging;
 
 namespace Latch.Server.Tests.Windows.Mdm;
 
-/// <summary>The server with every log line it writes, at every level, captured.</summary>
-public sealed class WindowsLoggedServer : IAsyncLifetime
+/// <summary>The server with every log line it writes, at every level, captured; devices enrol with the given auth policy.</summary>
+public abstract class WindowsLoggedServer(string authPolicy) : IAsyncLifetime
 {
     public ConcurrentQueue<string> Lines { get; } = new();
 
     public WindowsTestServer Server { get; private set; } = null!;
 
     public async ValueTask InitializeAsync() => Server = await WindowsTestServer.StartAsync(SqliteBackend.Instance, withPush: false,
-        new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Trace" },
+        new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Trace", ["Windows:AuthPolicy"] = authPolicy },
         services => services.AddSingleton<ILoggerProvider>(new LogCapture(Lines)));
 
     public async ValueTask DisposeAsync() => await Server.DisposeAsync();
@@ -43,8 +43,19 @@ public sealed class WindowsLoggedServer : IAsyncLifetime
     }
 }
 
-/// <summary>SPEC §5: a temporary passcode never appears in a log; nor does the enrolment code that stands for the user's password.</summary>
-public sealed class WindowsLogTests(WindowsLoggedServer fixture) : IClassFixture<WindowsLoggedServer>
+public sealed class WindowsOnPremiseLoggedServer() : WindowsLoggedServer("OnPremise");
+
+public sealed class WindowsFederatedLoggedServer() : WindowsLoggedServer("Federated");
+
+public sealed class WindowsOnPremiseLogTests(WindowsOnPremiseLoggedServer fixture) : WindowsLogTests(fixture), IClassFixture<WindowsOnPremiseLoggedServer>;
+
+public sealed class WindowsFederatedLogTests(WindowsFederatedLoggedServer fixture) : WindowsLogTests(fixture), IClassFixture<WindowsFederatedLoggedServer>;
+
+/// <summary>
+/// SPEC §5: a temporary passcode never appears in a log; nor does the enrolment code that stands for the user's
+/// password (OnPremise: the RequestSecurityToken's password; Federated: the sign-in page's form).
+/// </summary>
+public abstract class WindowsLogTests(WindowsLoggedServer fixture)
 {
     private readonly WindowsTestServer _server = fixture.Server;
 
@@ -55,6 +66,7 @@ public sealed class WindowsLogTests(WindowsLoggedServer fixture) : IClassFixture
         using var device = new SimulatedWindowsDevice(_server.BaseUrl, WindowsTestServer.Ada, code,
             WindowsScenarios.Phone81 with { EnrollmentServerRoot = _server.DeviceCa });
         await device.EnrollAsync();
+        Assert.Equal(fixture is WindowsFederatedLoggedServer ? "Federated" : "OnPremise", device.AuthPolicy);
         await device.SessionAsync();
         var id = await _server.DeviceIdOfAsync(device);
 

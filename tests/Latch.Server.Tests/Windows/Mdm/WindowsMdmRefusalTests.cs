@@ -336,9 +336,13 @@ public sealed class WindowsMdmRefusalTests(WindowsMdmRefusalServer fixture) : IC
     [Fact]
     public async Task AfterAlert1226_TheCertificatesNextSessionIs403_AndNewActionsAreRefused()
     {
-        var (device, id) = await _server.EnrolledAsync(WindowsScenarios.Phone81);
+        var (device, id, queued) = await DeviceWithALockQueuedAsync();
 
-        await device.UnenrollAsync();
+        await device.UnenrollAsync(); // the package that says so gets no command: the queue is dropped
+        var dropped = await _server.ActionAsync(queued.Id);
+        Assert.Equal(DeviceActionState.Failed, dropped.State);
+        Assert.Contains("left management", dropped.Reason, StringComparison.Ordinal);
+        Assert.Equal(CommandStatus.Canceled, (await _server.CommandOfAsync(queued)).Status);
         var refusals = await RefusalsAsync();
         var session = await device.RunSessionAsync();
 
@@ -355,22 +359,28 @@ public sealed class WindowsMdmRefusalTests(WindowsMdmRefusalServer fixture) : IC
     [Fact]
     public async Task ReenrolmentOfTheSameHardwareBySameUser_SupersedesTheOldEnrolment_WhoseCertificateIs403()
     {
-        var (old, id, _) = await DeviceWithALockQueuedAsync();
+        var (old, id, queued) = await DeviceWithALockQueuedAsync();
         var again = await _server.NewDeviceAsync(WindowsScenarios.Phone81 with { DeviceId = old.DeviceId, HardwareId = old.HardwareId }, wakeOnPush: false);
         await again.EnrollAsync();
         Assert.NotEqual(old.Certificate!.Thumbprint, again.Certificate!.Thumbprint);
         var refusals = await RefusalsAsync();
 
-        var session = await old.RunSessionAsync();
+        var refused = await old.RunSessionAsync();
 
-        Assert.False(session.Completed);
-        Assert.Contains("403", session.Error, StringComparison.Ordinal);
-        Assert.Contains("replaced by a newer enrolment", session.Error, StringComparison.Ordinal);
+        Assert.False(refused.Completed);
+        Assert.Contains("403", refused.Error, StringComparison.Ordinal);
+        Assert.Contains("replaced by a newer enrolment", refused.Error, StringComparison.Ordinal);
         Assert.Equal(refusals + 1, await RefusalsAsync());
         Assert.False(old.Locked);
-        // The same device, enrolled anew: the new enrolment works.
+        // The same device, enrolled anew, with a fresh queue: the lock asked for before is dropped, with its reason.
         Assert.Equal(id, await _server.DeviceIdOfAsync(again));
-        await again.SessionAsync();
+        var dropped = await _server.ActionAsync(queued.Id);
+        Assert.Equal(DeviceActionState.Failed, dropped.State);
+        Assert.Contains("enrolled again", dropped.Reason, StringComparison.Ordinal);
+        var session = await again.SessionAsync();
+        Assert.DoesNotContain(session.Commands, c => c.Target == WindowsCommandEncoder.LockUri);
+        Assert.Contains(session.Commands, c => c.Name == "Get" && c.Target == "./DevDetail/SwV"); // its facts are asked for again
+        Assert.False(again.Locked);
         var states = await _server.DbAsync(db => db.WindowsEnrollments.AsNoTracking().Where(e => e.DeviceIdentifier == old.DeviceId)
             .OrderBy(e => e.EnrolledAt).Select(e => e.State).ToListAsync());
         Assert.Equal([Core.Enrollment.WindowsEnrollmentState.Superseded, Core.Enrollment.WindowsEnrollmentState.Enrolled], states);

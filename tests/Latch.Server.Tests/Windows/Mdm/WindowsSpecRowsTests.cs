@@ -99,6 +99,33 @@ public sealed class WindowsSpecRowsTests(WindowsSpecRowsServer fixture) : IClass
         Assert.DoesNotContain(next.Commands, c => c.Target is WindowsCommandEncoder.NewPinValueUri or WindowsCommandEncoder.LockAndResetPinUri);
     }
 
+    [Fact]
+    public async Task ResetPasscode_PutOffWith417_IsNotNow_AndTheWholeSequenceIsSentAgainAtTheNextSession()
+    {
+        var (device, id) = await _server.EnrolledAsync(WindowsScenarios.Mobile);
+        var requested = await _server.RequestedAsync(id, RemoteAction.ResetPasscode);
+        device.RetryLater(); // the LockAndResetPIN is answered 417, so no PIN is made
+
+        var putOff = await device.SessionAsync();
+
+        Assert.Equal("417", Assert.Single(putOff.Commands, c => c.Target == WindowsCommandEncoder.LockAndResetPinUri).Status);
+        // The Get right after it finds no new PIN: NewPINValue has a value only after a LockAndResetPIN, and only once.
+        Assert.Equal("no new PIN", Assert.Single(putOff.Commands, c => c.Target == WindowsCommandEncoder.NewPinValueUri).Answer);
+        var deferred = await _server.LatestActionAsync(id, RemoteAction.ResetPasscode);
+        Assert.Equal(DeviceActionState.Pending, deferred.State);
+        Assert.Null(deferred.ProtectedPasscode);
+        Assert.Equal(CommandStatus.NotNow, (await _server.CommandOfAsync(requested)).Status);
+        Assert.Equal("1234", device.Pin);
+
+        var again = await device.SessionAsync();
+
+        Assert.Equal("200", Assert.Single(again.Commands, c => c.Target == WindowsCommandEncoder.LockAndResetPinUri).Status);
+        var done = await _server.LatestActionAsync(id, RemoteAction.ResetPasscode);
+        Assert.Equal(DeviceActionState.Done, done.State);
+        await using var scope = _server.App.Services.CreateAsyncScope();
+        Assert.Equal(device.Pin, await scope.ServiceProvider.GetRequiredService<DeviceActions>().RevealPasscodeAsync(done.Id, "admin@test"));
+    }
+
     private async Task<JsonElement> DeviceActionResultAsync(Guid deviceId)
     {
         var json = JsonDocument.Parse(await _server.Admin.GetStringAsync($"/v1.0/deviceManagement/managedDevices/{deviceId}")).RootElement;
