@@ -62,6 +62,7 @@ public sealed class WindowsPushTests(WindowsPushServer fixture) : IClassFixture<
 
         Assert.Equal(DeviceActionState.Done, action.State);
         Assert.True(device.Locked);
+        Assert.Equal(1, device.SessionsAfterPush); // the session that fetched the lock opened with Alert 1200
         var push = Assert.Single(Wns.NotificationsTo(device.PushChannelUri!));
         Assert.Equal(200, push.Status);
         Assert.Equal("wns/raw", push.WnsType);
