@@ -12,12 +12,13 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Latch.Server.Tests.Windows.Mdm;
 
-/// <summary>One Windows test server for a test class (xUnit's class fixture), started with the class's settings.</summary>
-public abstract class WindowsServerFixture(bool withPush = false, IDictionary<string, string?>? settings = null) : IAsyncLifetime
+/// <summary>One Windows test server for a test class (xUnit's class fixture), started with the class's settings; SQLite unless told.</summary>
+public abstract class WindowsServerFixture(bool withPush = false, IDictionary<string, string?>? settings = null, StorageBackend? backend = null)
+    : IAsyncLifetime
 {
     public WindowsTestServer Server { get; private set; } = null!;
 
-    public async ValueTask InitializeAsync() => Server = await WindowsTestServer.StartAsync(SqliteBackend.Instance, withPush, settings);
+    public async ValueTask InitializeAsync() => Server = await WindowsTestServer.StartAsync(backend ?? SqliteBackend.Instance, withPush, settings);
 
     public async ValueTask DisposeAsync() => await Server.DisposeAsync();
 }

@@ -6,6 +6,7 @@ using Latch.Core.Actions;
 using Latch.Core.Audit;
 using Latch.Core.Commands;
 using Latch.Core.Rules;
+using Latch.Core.Tests.Storage;
 using Latch.Devices.Windows;
 using Latch.Protocols.Windows;
 using Latch.Server.Devices;
@@ -15,18 +16,27 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Latch.Server.Tests.Windows.Mdm;
 
-public sealed class WindowsMdmRefusalServer() : WindowsServerFixture(withPush: false, new Dictionary<string, string?>
+public abstract class WindowsMdmRefusalServer(StorageBackend backend) : WindowsServerFixture(withPush: false, new Dictionary<string, string?>
 {
     ["Windows:MaxMessageBytes"] = "4096",
     // One command per package, so a session with two queued commands lasts three packages.
     ["Windows:MaxCommandsPerMessage"] = "1",
-});
+}, backend);
+
+public sealed class WindowsMdmRefusalOnSqliteServer() : WindowsMdmRefusalServer(SqliteBackend.Instance);
+
+public sealed class WindowsMdmRefusalOnPostgresServer() : WindowsMdmRefusalServer(PostgresBackend.Instance);
+
+public sealed class WindowsMdmRefusalOnSqlite(WindowsMdmRefusalOnSqliteServer fixture) : WindowsMdmRefusalTests(fixture), IClassFixture<WindowsMdmRefusalOnSqliteServer>;
+
+public sealed class WindowsMdmRefusalOnPostgres(WindowsMdmRefusalOnPostgresServer fixture)
+    : WindowsMdmRefusalTests(fixture), IClassFixture<WindowsMdmRefusalOnPostgresServer>;
 
 /// <summary>
 /// Bad input on the OMA-DM management endpoint: each gets the right 4xx with its reason, is audited as
-/// <c>device.requestRefused</c>, and changes nothing (a queued command stays queued, its action pending).
+/// <c>device.requestRefused</c>, and changes nothing (a queued command stays queued, its action pending). On SQLite and PostgreSQL.
 /// </summary>
-public sealed class WindowsMdmRefusalTests(WindowsMdmRefusalServer fixture) : IClassFixture<WindowsMdmRefusalServer>
+public abstract class WindowsMdmRefusalTests(WindowsMdmRefusalServer fixture)
 {
     private readonly WindowsTestServer _server = fixture.Server;
 

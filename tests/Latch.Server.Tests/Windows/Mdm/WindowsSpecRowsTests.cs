@@ -3,6 +3,7 @@ using Latch.Core.Actions;
 using Latch.Core.Commands;
 using Latch.Core.Devices;
 using Latch.Core.Rules;
+using Latch.Core.Tests.Storage;
 using Latch.Devices.Windows;
 using Latch.Server.Windows.Mdm;
 using Microsoft.EntityFrameworkCore;
@@ -10,15 +11,21 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Latch.Server.Tests.Windows.Mdm;
 
-public sealed class WindowsSpecRowsServer() : WindowsServerFixture(withPush: false);
+public sealed class WindowsSpecRowsOnSqliteServer() : WindowsServerFixture(withPush: false);
+
+public sealed class WindowsSpecRowsOnPostgresServer() : WindowsServerFixture(withPush: false, backend: PostgresBackend.Instance);
+
+public sealed class WindowsSpecRowsOnSqlite(WindowsSpecRowsOnSqliteServer fixture) : WindowsSpecRowsTests(fixture), IClassFixture<WindowsSpecRowsOnSqliteServer>;
+
+public sealed class WindowsSpecRowsOnPostgres(WindowsSpecRowsOnPostgresServer fixture) : WindowsSpecRowsTests(fixture), IClassFixture<WindowsSpecRowsOnPostgresServer>;
 
 /// <summary>
 /// Every Windows row of SPEC §2 (remote lock) and §3 (passcode reset), end to end: a simulated device of the row's
 /// kind enrols through MS-MDE2, the action is asked for through the Graph API, the device runs its OMA-DM session,
 /// and both the action's record and the device's own state say what the row says. Without WNS: every command
-/// reaches the device at its next session.
+/// reaches the device at its next session. On SQLite and PostgreSQL.
 /// </summary>
-public sealed class WindowsSpecRowsTests(WindowsSpecRowsServer fixture) : IClassFixture<WindowsSpecRowsServer>
+public abstract class WindowsSpecRowsTests(WindowsServerFixture fixture)
 {
     private readonly WindowsTestServer _server = fixture.Server;
 
