@@ -57,25 +57,25 @@ public sealed class WindowsFederatedLogTests(WindowsFederatedLoggedServer fixtur
 /// </summary>
 public abstract class WindowsLogTests(WindowsLoggedServer fixture)
 {
-    private readonly WindowsTestServer _server = fixture.Server;
+    private WindowsTestServer Server => fixture.Server;
 
     [Fact]
     public async Task EnrolmentAndPasscodeReset_LogNeitherTheEnrolmentCodeNorTheNewPin()
     {
-        var code = await _server.IssueCodeAsync();
-        using var device = new SimulatedWindowsDevice(_server.BaseUrl, WindowsTestServer.Ada, code,
-            WindowsScenarios.Phone81 with { EnrollmentServerRoot = _server.DeviceCa });
+        var code = await Server.IssueCodeAsync();
+        using var device = new SimulatedWindowsDevice(Server.BaseUrl, WindowsTestServer.Ada, code,
+            WindowsScenarios.Phone81 with { EnrollmentServerRoot = Server.DeviceCa });
         await device.EnrollAsync();
         Assert.Equal(fixture is WindowsFederatedLoggedServer ? "Federated" : "OnPremise", device.AuthPolicy);
         await device.SessionAsync();
-        var id = await _server.DeviceIdOfAsync(device);
+        var id = await Server.DeviceIdOfAsync(device);
 
-        await _server.RequestedAsync(id, RemoteAction.ResetPasscode);
+        await Server.RequestedAsync(id, RemoteAction.ResetPasscode);
         await device.SessionAsync();
-        var reset = await _server.LatestActionAsync(id, RemoteAction.ResetPasscode);
+        var reset = await Server.LatestActionAsync(id, RemoteAction.ResetPasscode);
         Assert.Equal(DeviceActionState.Done, reset.State);
         // The one place the PIN may be read: an administrator's (audited) reveal.
-        Assert.Contains("\"passcode\"", await _server.Admin.GetStringAsync($"/v1.0/deviceManagement/managedDevices/{id}"), StringComparison.Ordinal);
+        Assert.Contains("\"passcode\"", await Server.Admin.GetStringAsync($"/v1.0/deviceManagement/managedDevices/{id}"), StringComparison.Ordinal);
 
         var pin = device.Pin!;
         var lines = fixture.Lines.ToArray();

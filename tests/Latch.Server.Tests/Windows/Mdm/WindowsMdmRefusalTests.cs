@@ -38,18 +38,18 @@ public sealed class WindowsMdmRefusalOnPostgres(WindowsMdmRefusalOnPostgresServe
 /// </summary>
 public abstract class WindowsMdmRefusalTests(WindowsMdmRefusalServer fixture)
 {
-    private readonly WindowsTestServer _server = fixture.Server;
+    private WindowsTestServer Server => fixture.Server;
 
     /// <summary>A Windows Phone 8.1 (it locks and resets) with a lock queued for it.</summary>
     private async Task<(SimulatedWindowsDevice Device, Guid Id, DeviceAction Lock)> DeviceWithALockQueuedAsync()
     {
-        var (device, id) = await _server.EnrolledAsync(WindowsScenarios.Phone81);
-        var action = await _server.RequestedAsync(id, RemoteAction.RemoteLock);
+        var (device, id) = await Server.EnrolledAsync(WindowsScenarios.Phone81);
+        var action = await Server.RequestedAsync(id, RemoteAction.RemoteLock);
         Assert.Equal(DeviceActionState.Pending, action.State);
         return (device, id, action);
     }
 
-    private Task<int> RefusalsAsync() => _server.DbAsync(db => db.AuditEvents.CountAsync(e => e.Kind == AuditKinds.DeviceRequestRefused));
+    private Task<int> RefusalsAsync() => Server.DbAsync(db => db.AuditEvents.CountAsync(e => e.Kind == AuditKinds.DeviceRequestRefused));
 
     private static async Task AssertRefusedAsync(HttpResponseMessage response, HttpStatusCode status, string reason)
     {
@@ -59,8 +59,8 @@ public abstract class WindowsMdmRefusalTests(WindowsMdmRefusalServer fixture)
 
     private async Task AssertUntouchedAsync(DeviceAction queued)
     {
-        Assert.Equal(CommandStatus.Queued, (await _server.CommandOfAsync(queued)).Status);
-        var now = await _server.ActionAsync(queued.Id);
+        Assert.Equal(CommandStatus.Queued, (await Server.CommandOfAsync(queued)).Status);
+        var now = await Server.ActionAsync(queued.Id);
         Assert.Equal(DeviceActionState.Pending, now.State);
         Assert.Equal(queued.LastUpdatedAt, now.LastUpdatedAt);
     }
@@ -97,7 +97,7 @@ public abstract class WindowsMdmRefusalTests(WindowsMdmRefusalServer fixture)
     {
         var (device, _, queued) = await DeviceWithALockQueuedAsync();
         var refusals = await RefusalsAsync();
-        using var client = _server.ClientWithCertificate(null);
+        using var client = Server.ClientWithCertificate(null);
 
         using var response = await client.PostSyncMlAsync(device.ManagementUrl!, Package1(device, device.NextSessionId()));
 
@@ -115,7 +115,7 @@ public abstract class WindowsMdmRefusalTests(WindowsMdmRefusalServer fixture)
         using var selfSigned = new CertificateRequest($"CN={device.DeviceId}", key, HashAlgorithmName.SHA256)
             .CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
         using var certificate = X509CertificateLoader.LoadPkcs12(selfSigned.Export(X509ContentType.Pkcs12), null);
-        using var client = _server.ClientWithCertificate(certificate);
+        using var client = Server.ClientWithCertificate(certificate);
 
         using var response = await client.PostSyncMlAsync(device.ManagementUrl!, Package1(device, device.NextSessionId()));
 
@@ -131,10 +131,10 @@ public abstract class WindowsMdmRefusalTests(WindowsMdmRefusalServer fixture)
         var refusals = await RefusalsAsync();
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var pkcs10 = new CertificateRequest($"CN={device.DeviceId}", key, HashAlgorithmName.SHA256).CreateSigningRequest();
-        var issued = _server.App.Services.GetRequiredService<DeviceCertificateAuthority>().SignDeviceRequest(pkcs10, "Latch Windows device nobody enrolled");
+        var issued = Server.App.Services.GetRequiredService<DeviceCertificateAuthority>().SignDeviceRequest(pkcs10, "Latch Windows device nobody enrolled");
         using var certificate = WithKey(issued.Certificate, key);
         issued.Certificate.Dispose();
-        using var client = _server.ClientWithCertificate(certificate);
+        using var client = Server.ClientWithCertificate(certificate);
 
         using var response = await client.PostSyncMlAsync(device.ManagementUrl!, Package1(device, device.NextSessionId()));
 
@@ -243,7 +243,7 @@ public abstract class WindowsMdmRefusalTests(WindowsMdmRefusalServer fixture)
         var (device, _, queued) = await DeviceWithALockQueuedAsync();
         var sessionId = await LockHandedOutAsync(device, queued);
         var refusals = await RefusalsAsync();
-        var sent = await _server.ActionAsync(queued.Id);
+        var sent = await Server.ActionAsync(queued.Id);
         Assert.Equal(DeviceActionState.Active, sent.State);
 
         var wrongSession = what == "wrong session" ? sessionId + "0" : sessionId;
@@ -251,21 +251,21 @@ public abstract class WindowsMdmRefusalTests(WindowsMdmRefusalServer fixture)
 
         await AssertRefusedAsync(response, HttpStatusCode.BadRequest, reason);
         Assert.Equal(refusals + 1, await RefusalsAsync());
-        var after = await _server.ActionAsync(queued.Id);
+        var after = await Server.ActionAsync(queued.Id);
         Assert.Equal((DeviceActionState.Active, sent.LastUpdatedAt), (after.State, after.LastUpdatedAt));
-        Assert.Equal(CommandStatus.Sent, (await _server.CommandOfAsync(queued)).Status);
+        Assert.Equal(CommandStatus.Sent, (await Server.CommandOfAsync(queued)).Status);
 
         // The session itself goes on: its real package 2 is recorded.
         using var real = await device.SendRawAsync(Package(device, sessionId, 2, Ok(CommandRef.Of(queued.CommandId!.Value))));
         Assert.Equal(HttpStatusCode.OK, real.StatusCode);
-        Assert.Equal(DeviceActionState.Done, (await _server.ActionAsync(queued.Id)).State);
+        Assert.Equal(DeviceActionState.Done, (await Server.ActionAsync(queued.Id)).State);
     }
 
     [Fact]
     public async Task Package2_Replayed_Is400_AndChangesNothing()
     {
         var (device, id, queued) = await DeviceWithALockQueuedAsync();
-        var reset = await _server.RequestedAsync(id, RemoteAction.ResetPasscode);
+        var reset = await Server.RequestedAsync(id, RemoteAction.ResetPasscode);
         var sessionId = await LockHandedOutAsync(device, queued);
         var package2 = Package(device, sessionId, 2, Ok(CommandRef.Of(queued.CommandId!.Value)));
         using (var first = await device.SendRawAsync(package2))
@@ -274,18 +274,18 @@ public abstract class WindowsMdmRefusalTests(WindowsMdmRefusalServer fixture)
             var answer = SyncMessage.Decode(await first.Content.ReadAsByteArrayAsync());
             Assert.Contains(answer.Commands, c => c is SyncSequence && c.CmdId == CommandRef.Of(reset.CommandId!.Value)); // the session goes on
         }
-        var done = await _server.ActionAsync(queued.Id);
+        var done = await Server.ActionAsync(queued.Id);
         Assert.Equal(DeviceActionState.Done, done.State);
-        var transitions = await _server.TransitionsOfAsync(queued.Id);
+        var transitions = await Server.TransitionsOfAsync(queued.Id);
         var refusals = await RefusalsAsync();
 
         using var replayed = await device.SendRawAsync(package2);
 
         await AssertRefusedAsync(replayed, HttpStatusCode.BadRequest, "MsgID 2 is not the next message");
         Assert.Equal(refusals + 1, await RefusalsAsync());
-        Assert.Equal(done.LastUpdatedAt, (await _server.ActionAsync(queued.Id)).LastUpdatedAt);
-        Assert.Equal(transitions, await _server.TransitionsOfAsync(queued.Id));
-        Assert.Equal(DeviceActionState.Active, (await _server.ActionAsync(reset.Id)).State);
+        Assert.Equal(done.LastUpdatedAt, (await Server.ActionAsync(queued.Id)).LastUpdatedAt);
+        Assert.Equal(transitions, await Server.TransitionsOfAsync(queued.Id));
+        Assert.Equal(DeviceActionState.Active, (await Server.ActionAsync(reset.Id)).State);
     }
 
     // ---- Reports on commands ----
@@ -318,7 +318,7 @@ public abstract class WindowsMdmRefusalTests(WindowsMdmRefusalServer fixture)
         await AssertUntouchedAsync(ownLock); // a refused message gets nothing
         await victim.SessionAsync();
         Assert.True(victim.Locked);
-        Assert.Equal(DeviceActionState.Done, (await _server.ActionAsync(victimLock.Id)).State);
+        Assert.Equal(DeviceActionState.Done, (await Server.ActionAsync(victimLock.Id)).State);
     }
 
     [Fact]
@@ -326,18 +326,18 @@ public abstract class WindowsMdmRefusalTests(WindowsMdmRefusalServer fixture)
     {
         var (device, _, queued) = await DeviceWithALockQueuedAsync();
         await device.SessionAsync();
-        var done = await _server.ActionAsync(queued.Id);
+        var done = await Server.ActionAsync(queued.Id);
         Assert.Equal(DeviceActionState.Done, done.State);
-        var transitions = await _server.TransitionsOfAsync(queued.Id);
+        var transitions = await Server.TransitionsOfAsync(queued.Id);
         var refusals = await RefusalsAsync();
 
         using var response = await device.SendRawAsync(Package1(device, device.NextSessionId(), Ok(CommandRef.Of(queued.CommandId!.Value))));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var after = await _server.ActionAsync(queued.Id);
+        var after = await Server.ActionAsync(queued.Id);
         Assert.Equal((DeviceActionState.Done, done.LastUpdatedAt), (after.State, after.LastUpdatedAt));
-        Assert.Equal(transitions, await _server.TransitionsOfAsync(queued.Id));
-        Assert.Equal(CommandStatus.Acknowledged, (await _server.CommandOfAsync(queued)).Status);
+        Assert.Equal(transitions, await Server.TransitionsOfAsync(queued.Id));
+        Assert.Equal(CommandStatus.Acknowledged, (await Server.CommandOfAsync(queued)).Status);
         Assert.Equal(refusals, await RefusalsAsync());
     }
 
@@ -349,10 +349,10 @@ public abstract class WindowsMdmRefusalTests(WindowsMdmRefusalServer fixture)
         var (device, id, queued) = await DeviceWithALockQueuedAsync();
 
         await device.UnenrollAsync(); // the package that says so gets no command: the queue is dropped
-        var dropped = await _server.ActionAsync(queued.Id);
+        var dropped = await Server.ActionAsync(queued.Id);
         Assert.Equal(DeviceActionState.Failed, dropped.State);
         Assert.Contains("left management", dropped.Reason, StringComparison.Ordinal);
-        Assert.Equal(CommandStatus.Canceled, (await _server.CommandOfAsync(queued)).Status);
+        Assert.Equal(CommandStatus.Canceled, (await Server.CommandOfAsync(queued)).Status);
         var refusals = await RefusalsAsync();
         var session = await device.RunSessionAsync();
 
@@ -360,7 +360,7 @@ public abstract class WindowsMdmRefusalTests(WindowsMdmRefusalServer fixture)
         Assert.Contains("403", session.Error, StringComparison.Ordinal);
         Assert.Contains("unenrolled", session.Error, StringComparison.Ordinal);
         Assert.Equal(refusals + 1, await RefusalsAsync());
-        var action = await _server.RequestedAsync(id, RemoteAction.RemoteLock);
+        var action = await Server.RequestedAsync(id, RemoteAction.RemoteLock);
         Assert.Equal(DeviceActionState.NotSupported, action.State);
         Assert.Contains("left management", action.Reason, StringComparison.Ordinal);
         Assert.False(device.Locked);
@@ -370,7 +370,7 @@ public abstract class WindowsMdmRefusalTests(WindowsMdmRefusalServer fixture)
     public async Task ReenrolmentOfTheSameHardwareBySameUser_SupersedesTheOldEnrolment_WhoseCertificateIs403()
     {
         var (old, id, queued) = await DeviceWithALockQueuedAsync();
-        var again = await _server.NewDeviceAsync(WindowsScenarios.Phone81 with { DeviceId = old.DeviceId, HardwareId = old.HardwareId }, wakeOnPush: false);
+        var again = await Server.NewDeviceAsync(WindowsScenarios.Phone81 with { DeviceId = old.DeviceId, HardwareId = old.HardwareId }, wakeOnPush: false);
         await again.EnrollAsync();
         Assert.NotEqual(old.Certificate!.Thumbprint, again.Certificate!.Thumbprint);
         var refusals = await RefusalsAsync();
@@ -383,15 +383,15 @@ public abstract class WindowsMdmRefusalTests(WindowsMdmRefusalServer fixture)
         Assert.Equal(refusals + 1, await RefusalsAsync());
         Assert.False(old.Locked);
         // The same device, enrolled anew, with a fresh queue: the lock asked for before is dropped, with its reason.
-        Assert.Equal(id, await _server.DeviceIdOfAsync(again));
-        var dropped = await _server.ActionAsync(queued.Id);
+        Assert.Equal(id, await Server.DeviceIdOfAsync(again));
+        var dropped = await Server.ActionAsync(queued.Id);
         Assert.Equal(DeviceActionState.Failed, dropped.State);
         Assert.Contains("enrolled again", dropped.Reason, StringComparison.Ordinal);
         var session = await again.SessionAsync();
         Assert.DoesNotContain(session.Commands, c => c.Target == WindowsCommandEncoder.LockUri);
         Assert.Contains(session.Commands, c => c.Name == "Get" && c.Target == "./DevDetail/SwV"); // its facts are asked for again
         Assert.False(again.Locked);
-        var states = await _server.DbAsync(db => db.WindowsEnrollments.AsNoTracking().Where(e => e.DeviceIdentifier == old.DeviceId)
+        var states = await Server.DbAsync(db => db.WindowsEnrollments.AsNoTracking().Where(e => e.DeviceIdentifier == old.DeviceId)
             .OrderBy(e => e.EnrolledAt).Select(e => e.State).ToListAsync());
         Assert.Equal([Core.Enrollment.WindowsEnrollmentState.Superseded, Core.Enrollment.WindowsEnrollmentState.Enrolled], states);
     }

@@ -14,11 +14,11 @@ public sealed class WindowsPushServer() : WindowsServerFixture(withPush: true);
 /// </summary>
 public sealed class WindowsPushTests(WindowsPushServer fixture) : IClassFixture<WindowsPushServer>
 {
-    private readonly WindowsTestServer _server = fixture.Server;
-    private FakeWns Wns => _server.Wns!;
+    private WindowsTestServer Server => fixture.Server;
+    private FakeWns Wns => Server.Wns!;
 
     private Task<WindowsEnrollment> EnrollmentOfAsync(SimulatedWindowsDevice device) =>
-        _server.DbAsync(db => db.WindowsEnrollments.AsNoTracking().Where(e => e.DeviceIdentifier == device.DeviceId)
+        Server.DbAsync(db => db.WindowsEnrollments.AsNoTracking().Where(e => e.DeviceIdentifier == device.DeviceId)
             .OrderByDescending(e => e.EnrolledAt).FirstAsync());
 
     private async Task<WindowsEnrollment> EnrollmentWhenAsync(SimulatedWindowsDevice device, Func<WindowsEnrollment, bool> condition, string what)
@@ -44,7 +44,7 @@ public sealed class WindowsPushTests(WindowsPushServer fixture) : IClassFixture<
     [Fact]
     public async Task Enrolment_TheServerReadsTheChannelUri_AndStoresItOnTheEnrolment()
     {
-        var (device, _) = await _server.EnrolledAsync(WindowsScenarios.Mobile);
+        var (device, _) = await Server.EnrolledAsync(WindowsScenarios.Mobile);
 
         var enrollment = await EnrollmentOfAsync(device);
 
@@ -55,10 +55,10 @@ public sealed class WindowsPushTests(WindowsPushServer fixture) : IClassFixture<
     [Fact]
     public async Task RemoteLock_IsPushedThroughWns_AndTheWokenDeviceRunsItsSession_NoTestDrivenSession()
     {
-        var (device, id) = await _server.EnrolledAsync(WindowsScenarios.Mobile, wakeOnPush: true);
+        var (device, id) = await Server.EnrolledAsync(WindowsScenarios.Mobile, wakeOnPush: true);
 
-        var requested = await _server.RequestedAsync(id, RemoteAction.RemoteLock);
-        var action = await _server.FinishedAsync(id, RemoteAction.RemoteLock);
+        var requested = await Server.RequestedAsync(id, RemoteAction.RemoteLock);
+        var action = await Server.FinishedAsync(id, RemoteAction.RemoteLock);
 
         Assert.Equal(DeviceActionState.Done, action.State);
         Assert.True(device.Locked);
@@ -74,12 +74,12 @@ public sealed class WindowsPushTests(WindowsPushServer fixture) : IClassFixture<
     [Fact]
     public async Task GoneChannel_IsMarkedDeadAfterAPush_FurtherActionsSendNoPush_ANewChannelUriRevivesIt()
     {
-        var (device, id) = await _server.EnrolledAsync(WindowsScenarios.Phone81);
-        var (witness, witnessId) = await _server.EnrolledAsync(WindowsScenarios.Phone81);
+        var (device, id) = await Server.EnrolledAsync(WindowsScenarios.Phone81);
+        var (witness, witnessId) = await Server.EnrolledAsync(WindowsScenarios.Phone81);
         var deadUri = device.PushChannelUri!;
         Wns.Answer(deadUri, FakeWnsAnswer.Gone);
 
-        await _server.RequestedAsync(id, RemoteAction.RemoteLock);
+        await Server.RequestedAsync(id, RemoteAction.RemoteLock);
         var pushes = await NotificationsWhenMoreThanAsync(deadUri, 0);
         var dead = await EnrollmentWhenAsync(device, e => e.PushChannelDeadAt is not null, "marked dead");
         Assert.Equal(410, Wns.NotificationsTo(deadUri)[^1].Status);
@@ -87,8 +87,8 @@ public sealed class WindowsPushTests(WindowsPushServer fixture) : IClassFixture<
 
         // A further action is not pushed to the dead channel. The witness's push, asked for after it, is the sign
         // that the dispatcher has got past it (it sends in the order it was asked).
-        await _server.RequestedAsync(id, RemoteAction.ResetPasscode);
-        await _server.RequestedAsync(witnessId, RemoteAction.RemoteLock);
+        await Server.RequestedAsync(id, RemoteAction.ResetPasscode);
+        await Server.RequestedAsync(witnessId, RemoteAction.RemoteLock);
         await NotificationsWhenMoreThanAsync(witness.PushChannelUri!, 0);
         Assert.Equal(pushes, Wns.NotificationsTo(deadUri).Count);
 
@@ -100,7 +100,7 @@ public sealed class WindowsPushTests(WindowsPushServer fixture) : IClassFixture<
         Assert.Equal(device.PushChannelUri, revived.PushChannelUri);
         Assert.Null(revived.PushChannelDeadAt);
         Assert.True(device.Locked); // the session fetched what was queued
-        await _server.RequestedAsync(id, RemoteAction.RemoteLock);
+        await Server.RequestedAsync(id, RemoteAction.RemoteLock);
         await NotificationsWhenMoreThanAsync(device.PushChannelUri, 0);
     }
 }
@@ -110,22 +110,22 @@ public sealed class WindowsWithoutPushServer() : WindowsServerFixture(withPush: 
 /// <summary>Without WNS credentials nothing is pushed: the device gets its command when it next polls.</summary>
 public sealed class WindowsWithoutPushTests(WindowsWithoutPushServer fixture) : IClassFixture<WindowsWithoutPushServer>
 {
-    private readonly WindowsTestServer _server = fixture.Server;
+    private WindowsTestServer Server => fixture.Server;
 
     [Fact]
     public async Task RemoteLock_WithoutWns_CompletesAtTheDevicesNextPoll()
     {
-        var (device, id) = await _server.EnrolledAsync(WindowsScenarios.Mobile);
-        Assert.Null(_server.Wns);
+        var (device, id) = await Server.EnrolledAsync(WindowsScenarios.Mobile);
+        Assert.Null(Server.Wns);
 
-        var requested = await _server.RequestedAsync(id, RemoteAction.RemoteLock);
+        var requested = await Server.RequestedAsync(id, RemoteAction.RemoteLock);
         Assert.Equal(DeviceActionState.Pending, requested.State);
         Assert.False(device.Locked);
 
         await device.SessionAsync();
 
-        Assert.Equal(DeviceActionState.Done, (await _server.LatestActionAsync(id, RemoteAction.RemoteLock)).State);
+        Assert.Equal(DeviceActionState.Done, (await Server.LatestActionAsync(id, RemoteAction.RemoteLock)).State);
         Assert.True(device.Locked);
-        Assert.Null((await _server.DbAsync(db => db.WindowsEnrollments.AsNoTracking().SingleAsync(e => e.DeviceId == id))).PushChannelUri);
+        Assert.Null((await Server.DbAsync(db => db.WindowsEnrollments.AsNoTracking().SingleAsync(e => e.DeviceId == id))).PushChannelUri);
     }
 }

@@ -16,7 +16,7 @@ public sealed class WindowsRenewalServer() : WindowsServerFixture(withPush: fals
 /// </summary>
 public sealed class WindowsRenewalTests(WindowsRenewalServer fixture) : IClassFixture<WindowsRenewalServer>
 {
-    private readonly WindowsTestServer _server = fixture.Server;
+    private WindowsTestServer Server => fixture.Server;
 
     // A copy the device will not dispose when it installs its renewed certificate.
     private static X509Certificate2 Copy(X509Certificate2 certificate) =>
@@ -24,7 +24,7 @@ public sealed class WindowsRenewalTests(WindowsRenewalServer fixture) : IClassFi
 
     private async Task<HttpStatusCode> SessionWithAsync(X509Certificate2 certificate, SimulatedWindowsDevice device)
     {
-        using var client = _server.ClientWithCertificate(certificate);
+        using var client = Server.ClientWithCertificate(certificate);
         var message = new SyncMessage
         {
             Header = device.HeaderFor(device.NextSessionId(), 1),
@@ -38,7 +38,7 @@ public sealed class WindowsRenewalTests(WindowsRenewalServer fixture) : IClassFi
     [Fact]
     public async Task AfterRenewal_TheNewCertificateWorks_AndTheOldIsRetiredOnceTheNewIsUsed()
     {
-        var (device, id) = await _server.EnrolledAsync(WindowsScenarios.Mobile);
+        var (device, id) = await Server.EnrolledAsync(WindowsScenarios.Mobile);
         using var old = Copy(device.Certificate!);
 
         await device.RenewAsync();
@@ -48,11 +48,11 @@ public sealed class WindowsRenewalTests(WindowsRenewalServer fixture) : IClassFi
         // Until the new certificate is used, the old one still works (the device may not have installed the new one yet).
         Assert.Equal(HttpStatusCode.OK, await SessionWithAsync(old, device));
 
-        await _server.RequestedAsync(id, RemoteAction.RemoteLock);
+        await Server.RequestedAsync(id, RemoteAction.RemoteLock);
         await device.SessionAsync(); // the renewed certificate
-        Assert.Equal(DeviceActionState.Done, (await _server.LatestActionAsync(id, RemoteAction.RemoteLock)).State);
+        Assert.Equal(DeviceActionState.Done, (await Server.LatestActionAsync(id, RemoteAction.RemoteLock)).State);
         Assert.True(device.Locked);
-        var enrollment = await _server.DbAsync(db => db.WindowsEnrollments.AsNoTracking().SingleAsync(e => e.DeviceId == id));
+        var enrollment = await Server.DbAsync(db => db.WindowsEnrollments.AsNoTracking().SingleAsync(e => e.DeviceId == id));
         Assert.Null(enrollment.PreviousCertificateThumbprint);
 
         // Retired: no enrolment's certificate any more.

@@ -27,17 +27,17 @@ public sealed class WindowsSpecRowsOnPostgres(WindowsSpecRowsOnPostgresServer fi
 /// </summary>
 public abstract class WindowsSpecRowsTests(WindowsServerFixture fixture)
 {
-    private readonly WindowsTestServer _server = fixture.Server;
+    private WindowsTestServer Server => fixture.Server;
 
     private static SimulatedWindowsDeviceOptions Kind(WindowsDeviceKind kind) => new() { Kind = kind, EcdsaKey = true };
 
     private async Task<DeviceAction> LockedThroughASessionAsync(SimulatedWindowsDevice device, Guid deviceId)
     {
-        var requested = await _server.RequestedAsync(deviceId, RemoteAction.RemoteLock);
+        var requested = await Server.RequestedAsync(deviceId, RemoteAction.RemoteLock);
         Assert.Equal(DeviceActionState.Pending, requested.State);
         var session = await device.SessionAsync();
         Assert.Contains(session.Commands, c => c.Name == "Exec" && c.Target == WindowsCommandEncoder.LockUri && c.CmdId == CommandRef.Of(requested.CommandId!.Value));
-        return await _server.LatestActionAsync(deviceId, RemoteAction.RemoteLock);
+        return await Server.LatestActionAsync(deviceId, RemoteAction.RemoteLock);
     }
 
     private static void AssertRefused(DeviceAction action, string reason)
@@ -52,7 +52,7 @@ public abstract class WindowsSpecRowsTests(WindowsServerFixture fixture)
     [Fact]
     public async Task RemoteLock_Windows10Mobile_IsDone_AndTheDeviceIsLocked()
     {
-        var (device, id) = await _server.EnrolledAsync(WindowsScenarios.Mobile);
+        var (device, id) = await Server.EnrolledAsync(WindowsScenarios.Mobile);
 
         var action = await LockedThroughASessionAsync(device, id);
 
@@ -65,8 +65,8 @@ public abstract class WindowsSpecRowsTests(WindowsServerFixture fixture)
     [Fact]
     public async Task ResetPasscode_Windows10Mobile15063AzureAdJoined_IsDone_ThePinComesFromNewPINValue_ReadOnce()
     {
-        var (device, id) = await _server.EnrolledAsync(WindowsScenarios.Mobile);
-        var requested = await _server.RequestedAsync(id, RemoteAction.ResetPasscode);
+        var (device, id) = await Server.EnrolledAsync(WindowsScenarios.Mobile);
+        var requested = await Server.RequestedAsync(id, RemoteAction.ResetPasscode);
         Assert.Equal(DeviceActionState.Pending, requested.State);
 
         // Until the device has made and returned its PIN there is nothing to show: the action is pending, with no passcode.
@@ -85,14 +85,14 @@ public abstract class WindowsSpecRowsTests(WindowsServerFixture fixture)
         var read = Assert.Single(session.Commands, c => c.Target == WindowsCommandEncoder.NewPinValueUri);
         Assert.Equal(("Get", "new PIN returned"), (read.Name, read.Answer));
 
-        var done = await _server.LatestActionAsync(id, RemoteAction.ResetPasscode);
+        var done = await Server.LatestActionAsync(id, RemoteAction.ResetPasscode);
         Assert.Equal(DeviceActionState.Done, done.State);
         Assert.True(device.Locked);
         Assert.NotNull(device.Pin);
         Assert.NotEqual("1234", device.Pin);
         Assert.NotNull(done.ProtectedPasscode);
         Assert.DoesNotContain(device.Pin!, done.ProtectedPasscode!, StringComparison.Ordinal); // kept encrypted
-        await using (var scope = _server.App.Services.CreateAsyncScope())
+        await using (var scope = Server.App.Services.CreateAsyncScope())
             Assert.Equal(device.Pin, await scope.ServiceProvider.GetRequiredService<DeviceActions>().RevealPasscodeAsync(done.Id, "admin@test"));
 
         // Once the device has it, an Administrator sees it in Graph's deviceActionResults.
@@ -109,8 +109,8 @@ public abstract class WindowsSpecRowsTests(WindowsServerFixture fixture)
     [Fact]
     public async Task ResetPasscode_PutOffWith417_IsNotNow_AndTheWholeSequenceIsSentAgainAtTheNextSession()
     {
-        var (device, id) = await _server.EnrolledAsync(WindowsScenarios.Mobile);
-        var requested = await _server.RequestedAsync(id, RemoteAction.ResetPasscode);
+        var (device, id) = await Server.EnrolledAsync(WindowsScenarios.Mobile);
+        var requested = await Server.RequestedAsync(id, RemoteAction.ResetPasscode);
         device.RetryLater(); // the LockAndResetPIN is answered 417, so no PIN is made
 
         var putOff = await device.SessionAsync();
@@ -118,33 +118,33 @@ public abstract class WindowsSpecRowsTests(WindowsServerFixture fixture)
         Assert.Equal("417", Assert.Single(putOff.Commands, c => c.Target == WindowsCommandEncoder.LockAndResetPinUri).Status);
         // The Get right after it finds no new PIN: NewPINValue has a value only after a LockAndResetPIN, and only once.
         Assert.Equal("no new PIN", Assert.Single(putOff.Commands, c => c.Target == WindowsCommandEncoder.NewPinValueUri).Answer);
-        var deferred = await _server.LatestActionAsync(id, RemoteAction.ResetPasscode);
+        var deferred = await Server.LatestActionAsync(id, RemoteAction.ResetPasscode);
         Assert.Equal(DeviceActionState.Pending, deferred.State);
         Assert.Null(deferred.ProtectedPasscode);
-        Assert.Equal(CommandStatus.NotNow, (await _server.CommandOfAsync(requested)).Status);
+        Assert.Equal(CommandStatus.NotNow, (await Server.CommandOfAsync(requested)).Status);
         Assert.Equal("1234", device.Pin);
 
         var again = await device.SessionAsync();
 
         Assert.Equal("200", Assert.Single(again.Commands, c => c.Target == WindowsCommandEncoder.LockAndResetPinUri).Status);
-        var done = await _server.LatestActionAsync(id, RemoteAction.ResetPasscode);
+        var done = await Server.LatestActionAsync(id, RemoteAction.ResetPasscode);
         Assert.Equal(DeviceActionState.Done, done.State);
-        await using var scope = _server.App.Services.CreateAsyncScope();
+        await using var scope = Server.App.Services.CreateAsyncScope();
         Assert.Equal(device.Pin, await scope.ServiceProvider.GetRequiredService<DeviceActions>().RevealPasscodeAsync(done.Id, "admin@test"));
     }
 
     private async Task<JsonElement> DeviceActionResultAsync(Guid deviceId)
     {
-        var json = JsonDocument.Parse(await _server.Admin.GetStringAsync($"/v1.0/deviceManagement/managedDevices/{deviceId}")).RootElement;
+        var json = JsonDocument.Parse(await Server.Admin.GetStringAsync($"/v1.0/deviceManagement/managedDevices/{deviceId}")).RootElement;
         return json.GetProperty("deviceActionResults").EnumerateArray().Single(r => r.GetProperty("actionName").GetString() == "resetPasscode");
     }
 
     [Fact]
     public async Task ResetPasscode_Windows10MobileBefore15063_IsRefusedWithTheBuild_LockIsDone()
     {
-        var (device, id) = await _server.EnrolledAsync(WindowsScenarios.Mobile with { OsVersion = "10.0.15062.0" });
+        var (device, id) = await Server.EnrolledAsync(WindowsScenarios.Mobile with { OsVersion = "10.0.15062.0" });
 
-        var reset = await _server.RequestedAsync(id, RemoteAction.ResetPasscode);
+        var reset = await Server.RequestedAsync(id, RemoteAction.ResetPasscode);
         var locked = await LockedThroughASessionAsync(device, id);
 
         AssertRefused(reset, "from the Creators Update (build 15063) on; this device runs build 15062");
@@ -156,9 +156,9 @@ public abstract class WindowsSpecRowsTests(WindowsServerFixture fixture)
     [Fact]
     public async Task ResetPasscode_Windows10MobileNotAzureAdJoined_IsRefused_LockIsDone()
     {
-        var (device, id) = await _server.EnrolledAsync(WindowsScenarios.Mobile with { AzureAdJoined = false });
+        var (device, id) = await Server.EnrolledAsync(WindowsScenarios.Mobile with { AzureAdJoined = false });
 
-        var reset = await _server.RequestedAsync(id, RemoteAction.ResetPasscode);
+        var reset = await Server.RequestedAsync(id, RemoteAction.ResetPasscode);
         var locked = await LockedThroughASessionAsync(device, id);
 
         AssertRefused(reset, "only on Azure AD joined devices");
@@ -171,20 +171,20 @@ public abstract class WindowsSpecRowsTests(WindowsServerFixture fixture)
     [Fact]
     public async Task RemoteLockAndResetPasscode_WindowsPhone81_AreDone()
     {
-        var (device, id) = await _server.EnrolledAsync(WindowsScenarios.Phone81);
+        var (device, id) = await Server.EnrolledAsync(WindowsScenarios.Phone81);
 
         var locked = await LockedThroughASessionAsync(device, id);
         Assert.Equal(DeviceActionState.Done, locked.State);
         Assert.Equal("1234", device.Pin);
 
-        await _server.RequestedAsync(id, RemoteAction.ResetPasscode);
+        await Server.RequestedAsync(id, RemoteAction.ResetPasscode);
         await device.SessionAsync();
-        var reset = await _server.LatestActionAsync(id, RemoteAction.ResetPasscode);
+        var reset = await Server.LatestActionAsync(id, RemoteAction.ResetPasscode);
 
         Assert.Equal(DeviceActionState.Done, reset.State);
         Assert.Equal(2, device.Locks);
         Assert.Matches("^[0-9]{8}$", device.Pin);
-        await using var scope = _server.App.Services.CreateAsyncScope();
+        await using var scope = Server.App.Services.CreateAsyncScope();
         Assert.Equal(device.Pin, await scope.ServiceProvider.GetRequiredService<DeviceActions>().RevealPasscodeAsync(reset.Id, "admin@test"));
     }
 
@@ -195,7 +195,7 @@ public abstract class WindowsSpecRowsTests(WindowsServerFixture fixture)
     [InlineData(WindowsDeviceKind.Windows81, Platform.Windows81)]
     public async Task RemoteLock_WindowsRTOr81_WhileTheEnrollingUserIsSignedIn_IsDone(WindowsDeviceKind kind, Platform platform)
     {
-        var (device, id) = await _server.EnrolledAsync(Kind(kind));
+        var (device, id) = await Server.EnrolledAsync(Kind(kind));
         Assert.Equal(platform, (await DeviceAsync(id)).Platform);
 
         var action = await LockedThroughASessionAsync(device, id);
@@ -212,11 +212,11 @@ public abstract class WindowsSpecRowsTests(WindowsServerFixture fixture)
     public async Task RemoteLock_WindowsRTOr81_WhenLoginStatusSaysSomeoneElseOrNobody_IsRefused(
         WindowsDeviceKind kind, Platform platform, string signedIn, string why)
     {
-        var (device, id) = await _server.EnrolledAsync(Kind(kind));
+        var (device, id) = await Server.EnrolledAsync(Kind(kind));
         device.SignedIn = signedIn;
         await device.SessionAsync(); // Alert 1224 LoginStatus reaches the server
 
-        var action = await _server.RequestedAsync(id, RemoteAction.RemoteLock);
+        var action = await Server.RequestedAsync(id, RemoteAction.RemoteLock);
 
         AssertRefused(action, $"{platform.DisplayName()} devices can be locked only while the user who enrolled them is signed in; {why}");
         Assert.False(device.Locked);
@@ -227,8 +227,8 @@ public abstract class WindowsSpecRowsTests(WindowsServerFixture fixture)
     [InlineData(WindowsDeviceKind.Windows81, Platform.Windows81)]
     public async Task RemoteLock_WindowsRTOr81_QueuedWhileTheUserWasSignedIn_IsWithdrawnWhenTheNextSessionSaysOthers(WindowsDeviceKind kind, Platform platform)
     {
-        var (device, id) = await _server.EnrolledAsync(Kind(kind));
-        var requested = await _server.RequestedAsync(id, RemoteAction.RemoteLock);
+        var (device, id) = await Server.EnrolledAsync(Kind(kind));
+        var requested = await Server.RequestedAsync(id, RemoteAction.RemoteLock);
         Assert.Equal(DeviceActionState.Pending, requested.State);
 
         device.SignedIn = "others";
@@ -237,12 +237,12 @@ public abstract class WindowsSpecRowsTests(WindowsServerFixture fixture)
         // The rules run again at delivery, on the facts the session's own package 1 brought.
         Assert.DoesNotContain(session.Commands, c => c.Target == WindowsCommandEncoder.LockUri);
         Assert.False(device.Locked);
-        var withdrawn = await _server.LatestActionAsync(id, RemoteAction.RemoteLock);
+        var withdrawn = await Server.LatestActionAsync(id, RemoteAction.RemoteLock);
         Assert.Equal(requested.Id, withdrawn.Id);
         Assert.Equal(DeviceActionState.NotSupported, withdrawn.State);
         Assert.Contains($"{platform.DisplayName()} devices can be locked only while the user who enrolled them is signed in; another user is signed in now.",
             withdrawn.Reason, StringComparison.Ordinal);
-        Assert.NotEqual(CommandStatus.Sent, (await _server.CommandOfAsync(requested)).Status);
+        Assert.NotEqual(CommandStatus.Sent, (await Server.CommandOfAsync(requested)).Status);
     }
 
     [Theory]
@@ -250,9 +250,9 @@ public abstract class WindowsSpecRowsTests(WindowsServerFixture fixture)
     [InlineData(WindowsDeviceKind.Windows81, Platform.Windows81)]
     public async Task ResetPasscode_WindowsRTOr81_IsRefused_EvenWithTheUserSignedIn(WindowsDeviceKind kind, Platform platform)
     {
-        var (_, id) = await _server.EnrolledAsync(Kind(kind));
+        var (_, id) = await Server.EnrolledAsync(Kind(kind));
 
-        AssertRefused(await _server.RequestedAsync(id, RemoteAction.ResetPasscode), $"Passcode reset is not supported on {platform.DisplayName()}.");
+        AssertRefused(await Server.RequestedAsync(id, RemoteAction.ResetPasscode), $"Passcode reset is not supported on {platform.DisplayName()}.");
     }
 
     // ---- Windows 10 desktop ----
@@ -260,11 +260,11 @@ public abstract class WindowsSpecRowsTests(WindowsServerFixture fixture)
     [Fact]
     public async Task RemoteLockAndResetPasscode_Windows10Desktop_AreRefusedWithTheirReasons()
     {
-        var (device, id) = await _server.EnrolledAsync(Kind(WindowsDeviceKind.Windows10Desktop));
+        var (device, id) = await Server.EnrolledAsync(Kind(WindowsDeviceKind.Windows10Desktop));
         Assert.Equal(Platform.Windows10Desktop, (await DeviceAsync(id)).Platform);
 
-        AssertRefused(await _server.RequestedAsync(id, RemoteAction.RemoteLock), "Remote lock is not supported on Windows 10 desktop.");
-        AssertRefused(await _server.RequestedAsync(id, RemoteAction.ResetPasscode), $"Passcode reset is not supported on {Platform.Windows10Desktop.DisplayName()}.");
+        AssertRefused(await Server.RequestedAsync(id, RemoteAction.RemoteLock), "Remote lock is not supported on Windows 10 desktop.");
+        AssertRefused(await Server.RequestedAsync(id, RemoteAction.ResetPasscode), $"Passcode reset is not supported on {Platform.Windows10Desktop.DisplayName()}.");
         await device.SessionAsync();
         Assert.False(device.Locked);
     }
@@ -274,7 +274,7 @@ public abstract class WindowsSpecRowsTests(WindowsServerFixture fixture)
     [Fact]
     public async Task RemoteLock_DeviceWithoutAPin_IsSent_TheDeviceAnswers405_ActionFailedNamingThePin()
     {
-        var (device, id) = await _server.EnrolledAsync(WindowsScenarios.Mobile with { PinSet = false });
+        var (device, id) = await Server.EnrolledAsync(WindowsScenarios.Mobile with { PinSet = false });
 
         var action = await LockedThroughASessionAsync(device, id);
 
@@ -292,12 +292,12 @@ public abstract class WindowsSpecRowsTests(WindowsServerFixture fixture)
     [InlineData(WindowsDeviceKind.Windows10Desktop, Platform.Windows10Desktop, "10.0.19045.0", "Microsoft", "Surface Laptop 3")]
     public async Task Enrolment_TheDevDetailQuery_FillsInTheDevicesFacts(WindowsDeviceKind kind, Platform platform, string osVersion, string maker, string model)
     {
-        var device = await _server.NewDeviceAsync(Kind(kind) with { DeviceName = $"Ada's {kind}" }, wakeOnPush: false);
+        var device = await Server.NewDeviceAsync(Kind(kind) with { DeviceName = $"Ada's {kind}" }, wakeOnPush: false);
         await device.EnrollAsync();
         var first = await device.SessionAsync();
-        var id = await _server.DeviceIdOfAsync(device);
+        var id = await Server.DeviceIdOfAsync(device);
 
-        var query = Assert.Single(await _server.DbAsync(db => db.Commands.AsNoTracking()
+        var query = Assert.Single(await Server.DbAsync(db => db.Commands.AsNoTracking()
             .Where(c => c.DeviceId == id && c.Type == CommandTypes.QueryDeviceInformation).ToListAsync()));
         Assert.Equal(CommandStatus.Acknowledged, query.Status);
         var get = Assert.Single(first.Commands, c => c.CmdId == CommandRef.Of(query.Id));
@@ -313,5 +313,5 @@ public abstract class WindowsSpecRowsTests(WindowsServerFixture fixture)
         Assert.Equal(ManagementChannel.DirectMdm, record.Channel);
     }
 
-    private Task<Device> DeviceAsync(Guid id) => _server.DbAsync(db => db.Devices.AsNoTracking().Include(d => d.Owner).SingleAsync(d => d.Id == id));
+    private Task<Device> DeviceAsync(Guid id) => Server.DbAsync(db => db.Devices.AsNoTracking().Include(d => d.Owner).SingleAsync(d => d.Id == id));
 }
