@@ -49,6 +49,7 @@ public sealed class SimulatedWindowsDevice : IDisposable
     private X509Certificate2? _root;
     private int _sessionCounter;
     private int _retryLater;
+    private int _sessionsAfterPush;
     private string? _newPin;
     private volatile bool _pinSet;
 
@@ -94,6 +95,9 @@ public sealed class SimulatedWindowsDevice : IDisposable
 
     public bool Locked { get; private set; }
     public int Locks { get; private set; }
+
+    /// <summary>Sessions this device started because a push woke it (package 1 with Alert 1200).</summary>
+    public int SessionsAfterPush => Volatile.Read(ref _sessionsAfterPush);
     public bool Unenrolled { get; private set; }
 
     /// <summary>The next <paramref name="count"/> commands are answered 417 Retry later (OMA-DM): the device puts them off.</summary>
@@ -247,6 +251,7 @@ public sealed class SimulatedWindowsDevice : IDisposable
         await _session.WaitAsync(cancellationToken);
         try
         {
+            if (afterPush) Interlocked.Increment(ref _sessionsAfterPush);
             return await SessionAsync(afterPush ? SyncAlertCodes.ServerInitiatedMgmt : SyncAlertCodes.ClientInitiatedMgmt, extra: [], cancellationToken);
         }
         finally

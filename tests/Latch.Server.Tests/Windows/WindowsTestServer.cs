@@ -48,7 +48,9 @@ public sealed class WindowsTestServer : IAsyncDisposable
 
     public HttpClient Admin { get; }
 
-    public static async Task<WindowsTestServer> StartAsync(StorageBackend backend, bool withPush = false, IDictionary<string, string?>? settings = null)
+    /// <param name="services">Test services on top of the app's (a log capture, a clock), as LatchAppFactory takes them.</param>
+    public static async Task<WindowsTestServer> StartAsync(StorageBackend backend, bool withPush = false, IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var all = new Dictionary<string, string?>
         {
@@ -73,7 +75,7 @@ public sealed class WindowsTestServer : IAsyncDisposable
         }
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) all[key] = value;
 
-        var app = new LatchAppFactory(all);
+        var app = new LatchAppFactory(all, services);
         app.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(DevicePortCertificate.HttpsOptions(kestrel))));
         app.StartServer();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();

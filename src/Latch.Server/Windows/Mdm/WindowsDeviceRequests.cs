@@ -24,8 +24,8 @@ public sealed class WindowsDeviceRequests(IServiceProvider services, DeviceCerti
     public async Task<(WindowsDeviceRequest? Request, IResult? Refusal)> ReadAsync(HttpContext http, string contentType)
     {
         if (!IsContentType(http.Request.ContentType, contentType))
-            return (null, TypedResults.Text($"This endpoint takes {contentType}, not '{http.Request.ContentType}'.",
-                statusCode: StatusCodes.Status415UnsupportedMediaType));
+            return (null, await RefuseAsync(http, StatusCodes.Status415UnsupportedMediaType,
+                $"This endpoint takes {contentType}, not '{http.Request.ContentType}'.", null));
 
         var body = await DeviceRequestBodies.ReadAsync(http.Request, options.Value.MaxMessageBytes, http.RequestAborted);
         if (body is null)
