@@ -58,6 +58,16 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         // Device endpoints: no administrator identity; each request is checked against the signing device identity (AppleMdmRefusalTests).
         ("PUT", "/mdm/apple/checkin", "/mdm/apple/checkin", Needs.Nothing, null),
         ("PUT", "/mdm/apple/command", "/mdm/apple/command", Needs.Nothing, null),
+        // For another user: a user may issue a code only for themself (EnrollmentCodesApiTests covers that case).
+        ("POST", "/v1.0/latch/enrollmentCodes", "/v1.0/latch/enrollmentCodes", Needs.RemoteActions, $$"""{"user":"{{Upn}}"}"""),
+        // Windows enrolment and management: the enrolment code, then the issued client certificate (Windows/Enrolment, Windows/Mdm tests).
+        ("GET", "/EnrollmentServer/Discovery.svc", "/EnrollmentServer/Discovery.svc", Needs.Nothing, null),
+        ("POST", "/EnrollmentServer/Discovery.svc", "/EnrollmentServer/Discovery.svc", Needs.Nothing, null),
+        ("POST", "/EnrollmentServer/Policy.svc", "/EnrollmentServer/Policy.svc", Needs.Nothing, null),
+        ("POST", "/EnrollmentServer/Enrollment.svc", "/EnrollmentServer/Enrollment.svc", Needs.Nothing, null),
+        ("GET", "/EnrollmentServer/Federated/SignIn", "/EnrollmentServer/Federated/SignIn", Needs.Nothing, null),
+        ("POST", "/EnrollmentServer/Federated/SignIn", "/EnrollmentServer/Federated/SignIn", Needs.Nothing, null),
+        ("POST", "/ManagementServer/MDM.svc", "/ManagementServer/MDM.svc", Needs.Nothing, null),
         ("POST", "/signin", "/signin", Needs.Nothing, """{"userName":"nobody","password":"wrong-password-123"}"""),
         ("POST", "/signout", "/signout", Needs.Nothing, null),
     ];
