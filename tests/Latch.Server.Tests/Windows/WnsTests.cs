@@ -653,22 +653,4 @@ public sealed class WnsTests : IAsyncLifetime
         Assert.Equal((long)_wns.TokenLifetime.TotalSeconds, json.RootElement.GetProperty("expires_in").GetInt64());
         return json.RootElement.GetProperty("access_token").GetString()!;
     }
-
-    private sealed class LogCapture : ILoggerProvider
-    {
-        public ConcurrentQueue<string> Messages { get; } = new();
-
-        public ILogger CreateLogger(string categoryName) => new Logger(Messages);
-
-        public void Dispose() { }
-
-        private sealed class Logger(ConcurrentQueue<string> messages) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                messages.Enqueue(formatter(state, exception) + (exception is null ? "" : " " + exception));
-        }
-    }
 }

@@ -1,4 +1,3 @@
-using Latch.Core.Audit;
 using Latch.Core.Data;
 using Latch.Core.Enrollment;
 using Latch.Protocols.Apple;
@@ -31,7 +30,7 @@ public sealed class AppleDeviceRequests(IServiceProvider services, MdmSignatureV
             return (null, TypedResults.Text($"This endpoint takes {contentType}, not '{http.Request.ContentType}'.",
                 statusCode: StatusCodes.Status415UnsupportedMediaType));
 
-        var body = await DeviceRequestBodies.ReadAsync(http.Request, options.Value.MaxMessageBytes, http.RequestAborted);
+        var body = await DeviceRequests.ReadAsync(http.Request, options.Value.MaxMessageBytes, http.RequestAborted);
         if (body is null)
             return (null, await RefuseAsync(http, StatusCodes.Status413PayloadTooLarge,
                 $"The message is larger than {options.Value.MaxMessageBytes} bytes.", null));
@@ -78,21 +77,8 @@ public sealed class AppleDeviceRequests(IServiceProvider services, MdmSignatureV
     }
 
     /// <summary>Answers 400 (or the given status) with the reason, logs it and records it in the audit trail.</summary>
-    public async Task<IResult> RefuseAsync(HttpContext http, int status, string reason, string? thumbprint, Guid? deviceId = null)
-    {
-        // Only a short prefix of the certificate's thumbprint is logged: enough to correlate, nothing to replay.
-        var who = thumbprint is null ? "an unidentified sender" : $"certificate {thumbprint[..12]}…";
-        logger.LogWarning("Refused Apple device request {Method} {Path} from {Who}: {Reason}",
-            http.Request.Method, http.Request.Path.Value, who, reason);
-        var db = services.GetRequiredService<LatchDbContext>();
-        db.AuditEvents.Add(new AuditEvent
-        {
-            At = clock.GetUtcNow(), Actor = "device", Kind = AuditKinds.DeviceRequestRefused, DeviceId = deviceId,
-            Detail = DeviceRequestBodies.Truncate($"{http.Request.Method} {http.Request.Path} from {who} ({http.Connection.RemoteIpAddress}): {reason}"),
-        });
-        await db.SaveChangesAsync(http.RequestAborted);
-        return TypedResults.Text(reason, statusCode: status);
-    }
+    public Task<IResult> RefuseAsync(HttpContext http, int status, string reason, string? thumbprint, Guid? deviceId = null) =>
+        DeviceRequests.RefuseAsync(http, services.GetRequiredService<LatchDbContext>(), clock, logger, "Apple", status, reason, thumbprint, deviceId);
 
     private static bool IsContentType(string? actual, string expected) =>
         actual is not null && actual.Split(';')[0].Trim().Equals(expected, StringComparison.OrdinalIgnoreCase);

@@ -209,7 +209,7 @@ public sealed class WindowsEnrollmentFaults(LatchDbContext db, IOptions<WindowsO
         if (http.Request.ContentType?.Split(';')[0].Trim().Equals(EnrollmentSoap.ContentType, StringComparison.OrdinalIgnoreCase) != true)
             return (null, TypedResults.Text($"This endpoint takes {EnrollmentSoap.ContentType}, not '{http.Request.ContentType}'.",
                 statusCode: StatusCodes.Status415UnsupportedMediaType));
-        var body = await DeviceRequestBodies.ReadAsync(http.Request, options.Value.MaxMessageBytes, http.RequestAborted);
+        var body = await DeviceRequests.ReadAsync(http.Request, options.Value.MaxMessageBytes, http.RequestAborted);
         if (body is null)
             return (null, await FaultAsync(http, null, EnrollmentFaultSubcodes.MessageFormat, $"The message is larger than {options.Value.MaxMessageBytes} bytes.", null));
         try
@@ -233,7 +233,7 @@ public sealed class WindowsEnrollmentFaults(LatchDbContext db, IOptions<WindowsO
         db.AuditEvents.Add(new AuditEvent
         {
             At = clock.GetUtcNow(), Actor = "device", Kind = AuditKinds.DeviceRequestRefused, DeviceId = deviceId,
-            Detail = DeviceRequestBodies.Truncate($"POST {http.Request.Path} ({http.Connection.RemoteIpAddress}): {subcode}: {reason}"),
+            Detail = DeviceRequests.Truncate($"POST {http.Request.Path} ({http.Connection.RemoteIpAddress}): {subcode}: {reason}"),
         });
         await db.SaveChangesAsync(http.RequestAborted);
         var fault = new EnrollmentFault

@@ -11,36 +11,17 @@ namespace Latch.Server.Tests.Windows.Mdm;
 /// <summary>The server with every log line it writes, at every level, captured; devices enrol with the given auth policy.</summary>
 public abstract class WindowsLoggedServer(string authPolicy) : IAsyncLifetime
 {
-    public ConcurrentQueue<string> Lines { get; } = new();
+    private readonly LogCapture _logs = new();
+
+    public ConcurrentQueue<string> Lines => _logs.Everything;
 
     public WindowsTestServer Server { get; private set; } = null!;
 
     public async ValueTask InitializeAsync() => Server = await WindowsTestServer.StartAsync(SqliteBackend.Instance, withPush: false,
         new Dictionary<string, string?> { ["Logging:LogLevel:Default"] = "Trace", ["Windows:AuthPolicy"] = authPolicy },
-        services => services.AddSingleton<ILoggerProvider>(new LogCapture(Lines)));
+        services => services.AddSingleton<ILoggerProvider>(_logs));
 
     public async ValueTask DisposeAsync() => await Server.DisposeAsync();
-
-    private sealed class LogCapture(ConcurrentQueue<string> lines) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, lines);
-
-        public void Dispose() { }
-
-        private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull
-            {
-                lines.Enqueue($"{category} scope: {state}");
-                return null;
-            }
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                lines.Enqueue($"{category} {logLevel}: {formatter(state, exception)} {state} {exception}");
-        }
-    }
 }
 
 public sealed class WindowsOnPremiseLoggedServer() : WindowsLoggedServer("OnPremise");
