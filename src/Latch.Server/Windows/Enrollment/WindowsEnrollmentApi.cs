@@ -212,6 +212,11 @@ public sealed class WindowsEnrollmentFaults(LatchDbContext db, IOptions<WindowsO
         var body = await DeviceRequests.ReadAsync(http.Request, options.Value.MaxMessageBytes, http.RequestAborted);
         if (body is null)
             return (null, await FaultAsync(http, null, EnrollmentFaultSubcodes.MessageFormat, $"The message is larger than {options.Value.MaxMessageBytes} bytes.", null));
+        // The user's enrolment code travels in these messages: never over plain HTTP, unless a configured public
+        // https address says a TLS-terminating front stands before this server.
+        if (!http.Request.IsHttps && options.Value.PublicUrl is null)
+            return (null, await FaultAsync(http, null, EnrollmentFaultSubcodes.InvalidSecurity,
+                "Enrolment is served over HTTPS only (the Windows device port, or a TLS front with Windows:PublicUrl set).", null));
         try
         {
             return (decode(body), null);

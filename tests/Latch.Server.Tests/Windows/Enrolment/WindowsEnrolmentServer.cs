@@ -53,7 +53,10 @@ public class WindowsEnrolmentServer : IAsyncLifetime
         };
         foreach (var (key, value) in Settings) all[key] = value;
         _app = new LatchAppFactory(all);
+        // Enrolment is served over HTTPS only: the in-memory server is asked as https://, as the device port would be.
+        _app.ClientOptions.BaseAddress = new Uri("https://localhost/");
         _app.CreateClient();
+        _app.Server.BaseAddress = new Uri("https://localhost/");
         return ValueTask.CompletedTask;
     }
 
