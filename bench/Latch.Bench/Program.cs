@@ -36,6 +36,13 @@ if (args.Contains("--windows"))
     return;
 }
 
+// The server's own steps of an idle Windows session, in process (see BENCHMARKS.md). Usage: ... -- --windows-costs [--iterations 100000]
+if (args.Contains("--windows-costs"))
+{
+    WindowsSessionCosts.Run(Option("--iterations", 100_000));
+    return;
+}
+
 // Apple MDM device traffic against the built server (dotnet build -c Release src/Latch.Server first). Usage (see BENCHMARKS.md):
 //   dotnet run -c Release --project bench/Latch.Bench -- --apple [--devices 1000,10000] [--runs 3] [--concurrency 64]
 //       [--warm-up 2] [--duration 10] [--enrol-parallelism 8] [--no-breakdown] [--snapshot DIR] [--device-key EcdsaP256|Rsa2048]
