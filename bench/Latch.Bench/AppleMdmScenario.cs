@@ -490,7 +490,7 @@ internal static class AppleMdmScenario
     }
 
     // Every lock of every request must be done in the database of the killed server.
-    private static async Task VerifyAsync(string databasePath, IReadOnlyList<(int Devices, Guid RequestId)> locks)
+    internal static async Task VerifyAsync(string databasePath, IReadOnlyList<(int Devices, Guid RequestId)> locks)
     {
         await using var database = await BenchDatabase.SqliteAsync(databasePath);
         await using var scope = database.Services.CreateAsyncScope();
@@ -511,7 +511,7 @@ internal static class AppleMdmScenario
         if (wrong) throw new InvalidOperationException("Not every remote-lock action is done in the database: see the line above.");
     }
 
-    private static void Report(string what, Sample sample, string unit) =>
+    internal static void Report(string what, Sample sample, string unit) =>
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {what}: {sample.PerSecond:N0}/s ({sample.Requests:N0} in {sample.Elapsed.TotalSeconds:F2} s), " +
             $"{sample.Checked:N0} {unit}s checked, {sample.Failures} failures; CPU: client {sample.ClientCores:F2} cores, server {sample.ServerCores:F2} cores " +
@@ -570,7 +570,7 @@ internal static class AppleMdmScenario
     private sealed record AppleRun(Sample Bare, Sample Idle, IReadOnlyDictionary<int, Sample> RoundTrips);
 
     // Completed requests (or round trips), the clock and both processes' CPU time at one moment.
-    private sealed record Meter(long Completed, long Timestamp, TimeSpan ClientCpu, TimeSpan ServerCpu)
+    internal sealed record Meter(long Completed, long Timestamp, TimeSpan ClientCpu, TimeSpan ServerCpu)
     {
         public static Meter Read(long completed, Process server)
         {
@@ -580,7 +580,7 @@ internal static class AppleMdmScenario
         }
     }
 
-    private sealed record Sample(long Requests, TimeSpan Elapsed, long Checked, long Failures, string? FirstFailure, TimeSpan ClientCpu,
+    internal sealed record Sample(long Requests, TimeSpan Elapsed, long Checked, long Failures, string? FirstFailure, TimeSpan ClientCpu,
         TimeSpan ServerCpu, TimeSpan Signing)
     {
         /// <summary>Acknowledged reports the load generator had to sign inside the timed window (not signed ahead).</summary>

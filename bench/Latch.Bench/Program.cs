@@ -16,6 +16,33 @@ if (args.Contains("--bare-kestrel"))
     return;
 }
 
+// The bare-Kestrel TLS ceiling of the Windows MDM benchmark, started by it as a process of its own.
+if (args.Contains("--bare-kestrel-tls"))
+{
+    await BareKestrel.RunTlsAsync(Option("--port", 5443));
+    return;
+}
+
+// Windows MDM device traffic against the built server (dotnet build -c Release src/Latch.Server first). Usage (see BENCHMARKS.md):
+//   dotnet run -c Release --project bench/Latch.Bench -- --windows [--devices 1000,10000] [--runs 2] [--concurrency 64]
+//       [--warm-up 2] [--duration 10] [--enrol-parallelism 8]
+if (args.Contains("--windows"))
+{
+    var serverDll = OptionText("--server-dll") ?? Path.GetFullPath(Path.Combine("src", "Latch.Server", "bin", "Release", "net10.0", "Latch.Server.dll"));
+    if (!File.Exists(serverDll)) throw new FileNotFoundException($"Build the server first: dotnet build -c Release src/Latch.Server ({serverDll} is missing).");
+    var counts = (OptionText("--devices") ?? "1000,10000").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToList();
+    await WindowsMdmScenario.RunAsync(new WindowsBenchSettings(serverDll, counts, Option("--runs", 2), Option("--concurrency", 64),
+        TimeSpan.FromSeconds(Option("--warm-up", 2)), TimeSpan.FromSeconds(Option("--duration", 10)), Option("--enrol-parallelism", 8)));
+    return;
+}
+
+// The server's own steps of an idle Windows session, in process (see BENCHMARKS.md). Usage: ... -- --windows-costs [--iterations 100000]
+if (args.Contains("--windows-costs"))
+{
+    WindowsSessionCosts.Run(Option("--iterations", 100_000));
+    return;
+}
+
 // Apple MDM device traffic against the built server (dotnet build -c Release src/Latch.Server first). Usage (see BENCHMARKS.md):
 //   dotnet run -c Release --project bench/Latch.Bench -- --apple [--devices 1000,10000] [--runs 3] [--concurrency 64]
 //       [--warm-up 2] [--duration 10] [--enrol-parallelism 8] [--no-breakdown] [--snapshot DIR] [--device-key EcdsaP256|Rsa2048]

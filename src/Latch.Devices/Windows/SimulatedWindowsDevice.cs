@@ -301,11 +301,14 @@ public sealed class SimulatedWindowsDevice : IDisposable
 
     public string NextSessionId() => Interlocked.Increment(ref _sessionCounter).ToString("X", System.Globalization.CultureInfo.InvariantCulture);
 
-    private async Task<WindowsSessionResult> SessionAsync(string alert, IReadOnlyList<SyncCommand> extra, CancellationToken cancellationToken)
-    {
-        var sessionId = NextSessionId();
-        var received = new List<WindowsReceivedCommand>();
-        List<SyncCommand> body =
+    /// <summary>
+    /// The package 1 this device sends to start a session of its own (Alert 1201, LoginStatus, DevInfo), for a load tool
+    /// that encodes it once and sends it again with another SessionID.
+    /// </summary>
+    public SyncMessage CreatePackage1(string sessionId) =>
+        new() { Header = HeaderFor(sessionId, 1), Commands = Package1(SyncAlertCodes.ClientInitiatedMgmt, []), Final = true };
+
+    private List<SyncCommand> Package1(string alert, IReadOnlyList<SyncCommand> extra) =>
         [
             new SyncAlert { CmdId = "1", Data = alert },
             new SyncAlert
@@ -324,6 +327,12 @@ public sealed class SimulatedWindowsDevice : IDisposable
             },
             .. extra,
         ];
+
+    private async Task<WindowsSessionResult> SessionAsync(string alert, IReadOnlyList<SyncCommand> extra, CancellationToken cancellationToken)
+    {
+        var sessionId = NextSessionId();
+        var received = new List<WindowsReceivedCommand>();
+        var body = Package1(alert, extra);
         for (var msgId = 1; msgId <= _options.MaxPackagesPerSession; msgId++)
         {
             var message = new SyncMessage { Header = HeaderFor(sessionId, msgId), Commands = body, Final = true };
