@@ -292,7 +292,7 @@ public sealed class DeviceCertificateAuthority : IDisposable
     public static string Sha256Thumbprint(X509Certificate2 certificate)
     {
         ArgumentNullException.ThrowIfNull(certificate);
-        return Convert.ToHexString(SHA256.HashData(certificate.RawData));
+        return Convert.ToHexString(SHA256.HashData(certificate.RawDataMemory.Span)); // RawData would copy the bytes first
     }
 
     // Made per process on first use: it never needs to be stored, since anything this CA issued verifies the same.
