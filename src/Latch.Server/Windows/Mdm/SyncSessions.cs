@@ -28,16 +28,19 @@ public sealed class SyncSession(string sessionId)
 public sealed class SyncSessions(TimeProvider clock)
 {
     private static readonly TimeSpan SessionLifetime = TimeSpan.FromMinutes(10);
-    private const int Capacity = 1_000_000;
+    private const int Capacity = 1_000_000; // devices whose reported facts are remembered
 
     private readonly ConcurrentDictionary<Guid, SyncSession> _sessions = new();
     private readonly ConcurrentDictionary<Guid, DeviceFacts> _reportedFacts = new();
+    private long _sweptAtTicks; // UTC ticks of the last sweep, read and written by many requests at once
 
     /// <summary>The device's first package (Alert 1201 or 1200): a new session starts, whatever was before.</summary>
     public SyncSession Start(Guid enrollmentId, string sessionId, int msgId)
     {
-        if (_sessions.Count >= Capacity) Sweep();
-        var session = new SyncSession(sessionId) { DeviceMsgId = msgId, LastSeenAt = clock.GetUtcNow() };
+        var now = clock.GetUtcNow();
+        // Sessions a device left unfinished are swept now and then (ConcurrentDictionary.Count takes every lock: not per message).
+        if (now.UtcTicks - Interlocked.Read(ref _sweptAtTicks) > SessionLifetime.Ticks) Sweep(now);
+        var session = new SyncSession(sessionId) { DeviceMsgId = msgId, LastSeenAt = now };
         _sessions[enrollmentId] = session;
         return session;
     }
@@ -74,9 +77,9 @@ public sealed class SyncSessions(TimeProvider clock)
     /// <summary>Forget what a device reported (its write failed, or it enrolled again), so the next session writes it.</summary>
     public void ForgetFacts(Guid enrollmentId) => _reportedFacts.TryRemove(enrollmentId, out _);
 
-    private void Sweep()
+    private void Sweep(DateTimeOffset now)
     {
-        var now = clock.GetUtcNow();
+        Interlocked.Exchange(ref _sweptAtTicks, now.UtcTicks);
         foreach (var (id, session) in _sessions)
             if (now - session.LastSeenAt > SessionLifetime) _sessions.TryRemove(id, out _);
     }

@@ -18,6 +18,12 @@ public sealed record WindowsMessage(bool StartsSession, bool Unenrolls, DeviceFa
 {
     public const string PushChannelCmdIdPrefix = "push-channel-";
 
+    /// <summary>Longest channel URI kept (WNS's are under 300 characters); a longer or non-https one is ignored.</summary>
+    public const int MaxChannelUriLength = 2048;
+
+    // What a device says about itself is kept within what the device record holds; a longer value is cut, not refused.
+    private static string? Clip(string? value) => value?.Trim() is { Length: > 0 } text ? text.Length <= 200 ? text : text[..200] : null;
+
     public static WindowsMessage Read(SyncMessage message)
     {
         var starts = false;
@@ -52,7 +58,7 @@ public sealed record WindowsMessage(bool StartsSession, bool Unenrolls, DeviceFa
                 case SyncReplace replace:
                     foreach (var item in replace.Items)
                     {
-                        var value = item.Data?.Trim();
+                        var value = Clip(item.Data);
                         if (string.IsNullOrEmpty(value)) continue;
                         switch (item.Source)
                         {
@@ -69,7 +75,8 @@ public sealed record WindowsMessage(bool StartsSession, bool Unenrolls, DeviceFa
                     break;
                 case SyncResults results:
                     if (results.CmdRef.StartsWith(PushChannelCmdIdPrefix, StringComparison.Ordinal))
-                        pushChannelUri = results.Items.Count > 0 ? results.Items[0].Data?.Trim() : null;
+                        pushChannelUri = results.Items.Count > 0 && results.Items[0].Data?.Trim() is { Length: > 0 and <= MaxChannelUriLength } uri
+                            && Uri.TryCreate(uri, UriKind.Absolute, out var parsed) && parsed.Scheme == Uri.UriSchemeHttps ? uri : null;
                     else if (CommandRef.TryParse(results.CmdRef, out var resultsOf, out var resultsPart)) PartsOf(resultsOf).Results.Add((resultsPart, results));
                     else unknown.Add(results.CmdRef);
                     break;
@@ -124,6 +131,8 @@ public sealed record WindowsMessage(bool StartsSession, bool Unenrolls, DeviceFa
                 return new DeviceReport(commandId, CommandReport.Failed($"The device refused the PIN reset (Sequence Status {sequence.Data}{Why(sequence)})."));
             var pin = Results.Where(r => r.Part == CommandRef.NewPinPart).SelectMany(r => r.Results.Items)
                 .FirstOrDefault(i => i.Source is null || i.Source.EndsWith("/NewPINValue", StringComparison.Ordinal))?.Data;
+            if (pin is { Length: > 64 })
+                return new DeviceReport(commandId, CommandReport.Failed("The device returned something that is not a PIN (longer than 64 characters) as NewPINValue."));
             if (!string.IsNullOrEmpty(pin)) return new DeviceReport(commandId, CommandReport.Acknowledged) { Secret = pin };
             if (reset is null && get is null) return null;
             return new DeviceReport(commandId, CommandReport.Failed(get is { Code: not 200 }
@@ -138,7 +147,7 @@ public sealed record WindowsMessage(bool StartsSession, bool Unenrolls, DeviceFa
     private static DeviceFacts? FactsOf(IEnumerable<SyncResults> results)
     {
         var values = results.SelectMany(r => r.Items).Where(i => i.Source is not null && !string.IsNullOrWhiteSpace(i.Data))
-            .GroupBy(i => i.Source!).ToDictionary(g => g.Key, g => g.First().Data!.Trim(), StringComparer.Ordinal);
+            .GroupBy(i => i.Source!).ToDictionary(g => g.Key, g => Clip(g.First().Data)!, StringComparer.Ordinal);
         if (values.Count == 0) return null;
         var version = values.TryGetValue("./DevDetail/SwV", out var swv) && OsVersion.TryParse(swv, out var parsed) ? parsed : (OsVersion?)null;
         values.TryGetValue("./DevDetail/Ext/Microsoft/OSPlatform", out var osPlatform);

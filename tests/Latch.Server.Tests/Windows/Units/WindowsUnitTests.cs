@@ -157,6 +157,40 @@ public sealed class WindowsMessageTests
     }
 
     [Fact]
+    public void AResetWhosePinIsNotAPin_Fails_AndKeepsNothing()
+    {
+        var id = Guid.CreateVersion7();
+        var xml = Vector("10-device-results-newpinvalue.xml").Replace("40615928", new string('7', 65), StringComparison.Ordinal);
+        xml = WithRef(WithRef(WithRef(xml, "2", CommandRef.Of(id)), "3", CommandRef.Of(id, CommandRef.ResetPart)), "4", CommandRef.Of(id, CommandRef.NewPinPart));
+        var report = Assert.Single(Read(xml).Reports);
+        Assert.Equal(CommandReportKind.Error, report.Report.Kind);
+        Assert.Null(report.Secret);
+    }
+
+    [Fact]
+    public void FactsLongerThanTheRecordHolds_AreCut_NotRefused()
+    {
+        var message = Read(Vector("01-device-pkg1-alert1201-devinfo.xml").Replace("VMware, Inc.", new string('M', 5_000), StringComparison.Ordinal));
+        Assert.Equal(new string('M', 200), message.Facts?.Manufacturer);
+    }
+
+    [Theory]
+    [InlineData("http://db5.notify.windows.com/?token=x")] // not https
+    [InlineData("not a uri")]
+    public void AChannelUriThatIsNoHttpsUri_IsIgnored(string channel)
+    {
+        var id = Guid.CreateVersion7();
+        var xml = $"""
+            <SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>1</SessionID><MsgID>2</MsgID>
+            <Target><LocURI>https://latch.example/ManagementServer/MDM.svc</LocURI></Target><Source><LocURI>DEV</LocURI></Source></SyncHdr>
+            <SyncBody><Results><CmdID>2</CmdID><MsgRef>1</MsgRef><CmdRef>{WindowsMessage.PushChannelCmdIdPrefix}1</CmdRef><Cmd>Get</Cmd>
+            <Item><Source><LocURI>./Vendor/MSFT/DMClient/Provider/Latch/Push/ChannelURI</LocURI></Source><Data>{channel}</Data></Item></Results><Final/></SyncBody></SyncML>
+            """;
+        Assert.Null(Read(xml).PushChannelUri);
+        Assert.Equal($"https://db5.notify.windows.com/?token={id:N}", Read(xml.Replace(channel, $"https://db5.notify.windows.com/?token={id:N}", StringComparison.Ordinal)).PushChannelUri);
+    }
+
+    [Fact]
     public void TheUnenrolAlert_Unenrols()
     {
         var message = Read(Vector("03-device-alert1226-unenroll.xml"));
