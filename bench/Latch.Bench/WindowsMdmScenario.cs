@@ -6,6 +6,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Security;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Latch.Devices.Windows;
@@ -107,6 +108,7 @@ internal static class WindowsMdmScenario
                 {
                     var some = devices.Take(count).ToList();
                     bare[count] = await BareKestrelAsync(some, settings);
+                    some.ForEach(d => d.DropConnections()); // the bare server's connections, so that Latch's fit under the descriptor limit
                     Report($"bare Kestrel over TLS (separate process), {count:N0} devices", bare[count], "request");
 
                     var (sample, written) = await IdleAsync(databasePath, some, server, settings);
@@ -531,8 +533,13 @@ internal sealed class WindowsBenchDevice : IDisposable
         _package1 = device.CreatePackage1(SessionIdPlaceholder).Encode();
         _sessionIdAt = _package1.AsSpan().IndexOf(Encoding.UTF8.GetBytes($"<SessionID>{SessionIdPlaceholder}</SessionID>")) + "<SessionID>".Length;
         if (_sessionIdAt < "<SessionID>".Length) throw new InvalidOperationException("Package 1 has no SessionID element.");
-        var certificate = device.Certificate ?? throw new InvalidOperationException("The device is not enrolled.");
-        Http = new HttpClient(new SocketsHttpHandler
+        Http = NewClient(device.Certificate ?? throw new InvalidOperationException("The device is not enrolled."));
+        device.DropConnections(); // the simulator's own connection from enrolling: this process may hold 20,000 descriptors in all
+    }
+
+    // One keep-alive connection per server this device talks to (bare Kestrel, Latch).
+    private static HttpClient NewClient(X509Certificate2 certificate) =>
+        new(new SocketsHttpHandler
         {
             MaxConnectionsPerServer = 1,
             PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
@@ -551,11 +558,17 @@ internal sealed class WindowsBenchDevice : IDisposable
         {
             Timeout = TimeSpan.FromMinutes(2),
         };
-    }
 
     public SimulatedWindowsDevice Device { get; }
 
-    public HttpClient Http { get; }
+    public HttpClient Http { get; private set; }
+
+    /// <summary>Closes this device's connections (to a bare Kestrel that was measured and stopped): the next request opens a new one.</summary>
+    public void DropConnections()
+    {
+        Http.Dispose();
+        Http = NewClient(Device.Certificate!);
+    }
 
     /// <summary>The server's id for the device (from its database file).</summary>
     public Guid Id { get; set; }

@@ -283,6 +283,17 @@ public sealed class SimulatedWindowsDevice : IDisposable
         }
     }
 
+    /// <summary>Closes the device's open connections (the next session opens a new one): a load client with thousands of devices keeps file descriptors for its own.</summary>
+    public void DropConnections()
+    {
+        lock (_state)
+        {
+            if (_management is null || Certificate is null) return;
+            _management.Dispose();
+            _management = new HttpClient(Handler(Certificate, _root), disposeHandler: true) { Timeout = TimeSpan.FromSeconds(60) };
+        }
+    }
+
     /// <summary>Sends a message as it is (a test's crafted SyncML) over this device's TLS session.</summary>
     public async Task<HttpResponseMessage> SendRawAsync(byte[] body, string contentType = SyncMessage.ContentType, CancellationToken cancellationToken = default)
     {
