@@ -53,6 +53,7 @@ public sealed class AuthorizationMatrixTests : IAsyncLifetime
         ("GET", "/v1.0/latch/accounts/", "/v1.0/latch/accounts", Needs.Administer, null),
         ("POST", "/v1.0/latch/accounts/", "/v1.0/latch/accounts", Needs.Administer, """{"userName":"matrix","password":"a-long-password-1","role":"ReadOnly"}"""),
         ("DELETE", "/v1.0/latch/accounts/{id:guid}", $"/v1.0/latch/accounts/{AnyToken}", Needs.Administer, null),
+        ("POST", "/v1.0/latch/accounts/{id:guid}/unlock", $"/v1.0/latch/accounts/{AnyToken}/unlock", Needs.Administer, null),
         // For another user: a user may download only their own (EnrollmentProfileApiTests covers that case).
         ("GET", "/v1.0/latch/enrollmentProfiles/apple", $"/v1.0/latch/enrollmentProfiles/apple?user={Upn}", Needs.RemoteActions, null),
         // Device endpoints: no administrator identity; each request is checked against the signing device identity (AppleMdmRefusalTests).

@@ -12,4 +12,10 @@ public sealed class AdminAccount
     public required string PasswordHash { get; set; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? DisabledAt { get; set; }
+
+    /// <summary>Wrong passwords since the last successful sign-in (or unlock).</summary>
+    public int FailedSignIns { get; set; }
+
+    /// <summary>Locked after too many wrong passwords: no sign-in until then, unless an Administrator unlocks it.</summary>
+    public DateTimeOffset? LockedUntil { get; set; }
 }

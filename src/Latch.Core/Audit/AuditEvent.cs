@@ -29,6 +29,8 @@ public static class AuditKinds
     public const string DeviceUnenrolled = "device.unenrolled";
     public const string DeviceMarkedLost = "device.markedLost";
     public const string DeviceMarkedFound = "device.markedFound";
+    public const string AccountLocked = "account.locked";
+    public const string AccountUnlocked = "account.unlocked";
 
     /// <summary>A device protocol request refused: bad or missing signature, another device's identity or command.</summary>
     public const string DeviceRequestRefused = "device.requestRefused";

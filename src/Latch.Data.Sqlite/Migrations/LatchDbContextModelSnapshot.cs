@@ -29,6 +29,12 @@ namespace Latch.Data.Sqlite.Migrations
                     b.Property<long?>("DisabledAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("FailedSignIns")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LockedUntil")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("PasswordHash")
                         .IsRequired()
                         .HasMaxLength(400)

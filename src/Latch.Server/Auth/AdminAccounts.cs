@@ -30,27 +30,45 @@ public sealed class AdminAccounts(LatchDbContext db, IPasswordHasher<AdminAccoun
         return account;
     }
 
-    /// <summary>The enabled account with this name and password, or null. Takes as long for an unknown name as for a wrong password.</summary>
-    public async Task<AdminAccount?> VerifyAsync(string userName, string password, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The enabled, unlocked account with this name and password, or null. Takes as long for an unknown name as for a
+    /// wrong password. A wrong password counts against the account; at <see cref="SignInThrottle.LockAfter"/> in a row it
+    /// is locked for <see cref="SignInThrottle.LockFor"/> (<paramref name="locked"/> is then true, the first time).
+    /// </summary>
+    public async Task<(AdminAccount? Account, bool Locked)> VerifyAsync(string userName, string password, CancellationToken cancellationToken = default)
     {
         var normalized = Normalize(userName);
         var account = await db.AdminAccounts.FirstOrDefaultAsync(a => a.UserName == normalized, cancellationToken);
-        if (account is null || account.DisabledAt is not null)
+        var now = clock.GetUtcNow();
+        if (account is null || account.DisabledAt is not null || account.LockedUntil > now)
         {
             hasher.VerifyHashedPassword(Decoy, DecoyHash, password);
-            return null;
+            return (null, false);
         }
-        switch (hasher.VerifyHashedPassword(account, account.PasswordHash, password))
+        var result = hasher.VerifyHashedPassword(account, account.PasswordHash, password);
+        if (result is PasswordVerificationResult.Success or PasswordVerificationResult.SuccessRehashNeeded)
         {
-            case PasswordVerificationResult.Success:
-                return account;
-            case PasswordVerificationResult.SuccessRehashNeeded:
-                account.PasswordHash = hasher.HashPassword(account, password);
-                await db.SaveChangesAsync(cancellationToken);
-                return account;
-            default:
-                return null;
+            var changed = result == PasswordVerificationResult.SuccessRehashNeeded || account.FailedSignIns > 0 || account.LockedUntil is not null;
+            if (result == PasswordVerificationResult.SuccessRehashNeeded) account.PasswordHash = hasher.HashPassword(account, password);
+            (account.FailedSignIns, account.LockedUntil) = (0, null);
+            if (changed) await db.SaveChangesAsync(cancellationToken);
+            return (account, false);
         }
+        account.FailedSignIns++;
+        var locks = account.FailedSignIns >= SignInThrottle.LockAfter;
+        if (locks) (account.FailedSignIns, account.LockedUntil) = (0, now + SignInThrottle.LockFor);
+        await db.SaveChangesAsync(cancellationToken);
+        return (null, locks);
+    }
+
+    /// <summary>An Administrator lifts an account's lock; false when there is no such account.</summary>
+    public async Task<string?> UnlockAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        var account = await db.AdminAccounts.FirstOrDefaultAsync(a => a.Id == id, cancellationToken);
+        if (account is null) return null;
+        (account.FailedSignIns, account.LockedUntil) = (0, null);
+        await db.SaveChangesAsync(cancellationToken);
+        return account.UserName;
     }
 
     public async Task<IReadOnlyList<AdminAccount>> ListAsync(CancellationToken cancellationToken = default) =>

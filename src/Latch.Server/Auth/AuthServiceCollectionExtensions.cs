@@ -69,6 +69,7 @@ public static class AuthServiceCollectionExtensions
 
         services.AddSingleton<IPasswordHasher<AdminAccount>, PasswordHasher<AdminAccount>>();
         services.AddScoped<AdminAccounts>();
+        services.AddSingleton<SignInThrottle>();
         return services;
     }
 }

@@ -36,6 +36,19 @@ public static class SignInApi
                 id = a.Id.ToString(), userName = a.UserName, role = a.Role.ToString(), createdDateTime = a.CreatedAt, disabledDateTime = a.DisabledAt,
             }) }));
         accounts.MapPost("/", CreateAsync);
+        accounts.MapPost("/{id:guid}/unlock", async Task<Results<NoContent, NotFound<GraphErrorBody>>> (Guid id, HttpContext http, AdminAccounts store,
+            SignInThrottle throttle, LatchDbContext db, TimeProvider clock, CancellationToken cancellationToken) =>
+        {
+            if (await store.UnlockAsync(id, cancellationToken) is not { } userName)
+                return TypedResults.NotFound(GraphErrorBody.Of(GraphErrorCodes.ResourceNotFound, $"There is no account with id '{id}'."));
+            throttle.Forgive(userName);
+            db.AuditEvents.Add(new AuditEvent
+            {
+                At = clock.GetUtcNow(), Actor = ManagedDevicesApi.Actor(http), Kind = AuditKinds.AccountUnlocked, Detail = $"Account '{userName}' unlocked.",
+            });
+            await db.SaveChangesAsync(cancellationToken);
+            return TypedResults.NoContent();
+        });
         accounts.MapDelete("/{id:guid}", async Task<Results<NoContent, NotFound<GraphErrorBody>>> (Guid id, AdminAccounts store, CancellationToken cancellationToken) =>
             await store.DisableAsync(id, cancellationToken)
                 ? TypedResults.NoContent()
@@ -43,7 +56,7 @@ public static class SignInApi
     }
 
     private static async Task<Results<NoContent, RedirectHttpResult, BadRequest<GraphErrorBody>, JsonHttpResult<GraphErrorBody>>> SignInAsync(
-        HttpContext http, AdminAccounts accounts, LatchDbContext db, TimeProvider clock)
+        HttpContext http, AdminAccounts accounts, SignInThrottle throttle, LatchDbContext db, TimeProvider clock)
     {
         string? userName, password;
         // The console's sign-in page posts a form with returnUrl: it gets redirects (on to the page, or back with an
@@ -66,14 +79,34 @@ public static class SignInApi
                 ? TypedResults.LocalRedirect(ConsoleAuth.SignInPage(returnUrl, "missing"))
                 : TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, "Send userName and password."));
 
-        var account = await accounts.VerifyAsync(userName, password, http.RequestAborted);
+        var actor = userName.Length > 200 ? userName[..200] : userName;
+        var address = http.Connection.RemoteIpAddress?.ToString();
+        // Before any password is checked: a name or an address with recent failures waits (the same for every name, known or not).
+        if (throttle.WaitFor(userName, address) is { } wait)
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (returnUrl is not null) return TypedResults.LocalRedirect(ConsoleAuth.SignInPage(returnUrl, "wait"));
+            return TypedResults.Json(GraphErrorBody.Of(GraphErrorCodes.TooManyRequests,
+                $"Too many failed sign-ins for this user name or from this address; try again in {seconds} s."), statusCode: StatusCodes.Status429TooManyRequests);
+        }
+
+        var (account, locked) = await accounts.VerifyAsync(userName, password, http.RequestAborted);
         if (account is null)
         {
+            var held = throttle.Failed(userName, address);
             db.AuditEvents.Add(new AuditEvent
             {
-                At = clock.GetUtcNow(), Actor = userName.Length > 200 ? userName[..200] : userName, Kind = AuditKinds.RequestDenied,
-                Detail = "401 POST /signin: wrong user name or password.",
+                At = clock.GetUtcNow(), Actor = actor, Kind = AuditKinds.RequestDenied,
+                Detail = $"401 POST /signin from {address}: wrong user name or password.",
             });
+            if (locked || held)
+                db.AuditEvents.Add(new AuditEvent
+                {
+                    At = clock.GetUtcNow(), Actor = actor, Kind = AuditKinds.AccountLocked,
+                    Detail = $"Sign-in for '{actor}' held for {SignInThrottle.LockFor.TotalMinutes:0} minutes after {SignInThrottle.LockAfter} failures" +
+                             (locked ? " (the account is locked until an Administrator unlocks it or the time passes)." : "."),
+                });
             await db.SaveChangesAsync(http.RequestAborted);
             if (returnUrl is not null) return TypedResults.LocalRedirect(ConsoleAuth.SignInPage(returnUrl, "wrong"));
             return TypedResults.Json(GraphErrorBody.Of(GraphErrorCodes.InvalidAuthenticationToken, "Wrong user name or password."),
@@ -83,6 +116,7 @@ public static class SignInApi
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.Name, account.UserName), new Claim(ClaimTypes.Role, account.Role.ToString()), new Claim(AdminAccounts.AccountClaim, account.Id.ToString())],
             CookieAuthenticationDefaults.AuthenticationScheme);
+        throttle.Succeeded(userName);
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
         return returnUrl is not null ? TypedResults.LocalRedirect(returnUrl) : TypedResults.NoContent();
     }

@@ -34,6 +34,7 @@ public static class GraphErrorCodes
     public const string RequestEntityTooLarge = "RequestEntityTooLarge";
     public const string UnsupportedMediaType = "UnsupportedMediaType";
     public const string InternalServerError = "InternalServerError";
+    public const string TooManyRequests = "TooManyRequests";
 }
 
 /// <summary>Reads a JSON request body; any parse failure becomes the same Graph 400 naming what was wrong.</summary>
