@@ -54,6 +54,7 @@ _ = app.Services.GetRequiredService<DeviceCertificateAuthority>(); // created at
 
 app.UseGraphErrors();
 app.UseSecurityHeaders();
+app.UseCrossSiteRefusal();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapHealthChecks("/healthz");

@@ -16,6 +16,12 @@ public sealed class AdminAccount
     /// <summary>Wrong passwords since the last successful sign-in (or unlock).</summary>
     public int FailedSignIns { get; set; }
 
+    /// <summary>
+    /// Every sign-in cookie carries the stamp it was issued with; signing out gives the account a new one, so no cookie
+    /// issued before (a copied one included) works after. Null until the first sign-out.
+    /// </summary>
+    public string? SessionStamp { get; set; }
+
     /// <summary>Locked after too many wrong passwords: no sign-in until then, unless an Administrator unlocks it.</summary>
     public DateTimeOffset? LockedUntil { get; set; }
 }

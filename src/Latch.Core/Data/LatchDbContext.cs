@@ -146,6 +146,7 @@ public sealed class LatchDbContext(DbContextOptions<LatchDbContext> options) : D
         {
             account.Property(a => a.UserName).HasMaxLength(200);
             account.Property(a => a.PasswordHash).HasMaxLength(400);
+            account.Property(a => a.SessionStamp).HasMaxLength(64);
             account.HasIndex(a => a.UserName).IsUnique();
         });
 

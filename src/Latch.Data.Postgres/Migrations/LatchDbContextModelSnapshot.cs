@@ -50,6 +50,10 @@ namespace Latch.Data.Postgres.Migrations
                         .HasMaxLength(40)
                         .HasColumnType("character varying(40)");
 
+                    b.Property<string>("SessionStamp")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("UserName")
                         .IsRequired()
                         .HasMaxLength(200)

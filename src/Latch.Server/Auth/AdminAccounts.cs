@@ -14,6 +14,14 @@ public sealed class AdminAccounts(LatchDbContext db, IPasswordHasher<AdminAccoun
     /// <summary>The claim that ties a sign-in cookie to its account.</summary>
     public const string AccountClaim = "latch:account";
 
+    /// <summary>The claim with the account's session stamp at sign-in (<see cref="AdminAccount.SessionStamp"/>).</summary>
+    public const string StampClaim = "latch:stamp";
+
+    /// <summary>Signing out: every cookie of the account issued so far stops working.</summary>
+    public Task EndSessionsAsync(Guid id, CancellationToken cancellationToken = default) =>
+        db.AdminAccounts.Where(a => a.Id == id)
+            .ExecuteUpdateAsync(set => set.SetProperty(a => a.SessionStamp, Convert.ToHexString(RandomNumberGenerator.GetBytes(16))), cancellationToken);
+
     public async Task<AdminAccount> CreateAsync(string userName, string password, AdminRole role, CancellationToken cancellationToken = default)
     {
         userName = Normalize(userName);

@@ -35,7 +35,7 @@ public static class AuthServiceCollectionExtensions
             .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null)
             .AddCookie(cookie =>
             {
-                cookie.Cookie.Name = "Latch.Session";
+                cookie.Cookie.Name = Security.CrossSiteRequests.CookieName;
                 cookie.Cookie.HttpOnly = true;
                 cookie.Cookie.SameSite = SameSiteMode.Strict;
                 cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
@@ -47,7 +47,7 @@ public static class AuthServiceCollectionExtensions
                 cookie.LoginPath = ConsoleAuth.SignInPath;
                 cookie.AccessDeniedPath = ConsoleAuth.SignInPath;
                 cookie.ReturnUrlParameter = "returnUrl";
-                // A session ends as soon as its account is disabled or changes role, not when the cookie expires.
+                // A session ends as soon as its account is disabled, changes role or signs out, not when the cookie expires.
                 cookie.Events.OnValidatePrincipal = async context =>
                 {
                     var id = context.Principal?.FindFirst(AdminAccounts.AccountClaim)?.Value;
@@ -55,7 +55,8 @@ public static class AuthServiceCollectionExtensions
                     var accounts = context.HttpContext.RequestServices.GetRequiredService<AdminAccounts>();
                     if (!Guid.TryParse(id, out var accountId)
                         || await accounts.FindEnabledAsync(accountId, context.HttpContext.RequestAborted) is not { } account
-                        || account.Role.ToString() != role)
+                        || account.Role.ToString() != role
+                        || (account.SessionStamp ?? "") != context.Principal?.FindFirst(AdminAccounts.StampClaim)?.Value)
                     {
                         context.RejectPrincipal();
                         await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);

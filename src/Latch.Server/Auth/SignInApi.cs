@@ -20,8 +20,12 @@ public static class SignInApi
     public static void MapSignIn(this IEndpointRouteBuilder app)
     {
         app.MapPost("/signin", SignInAsync).AllowAnonymous().DisableAntiforgery();
-        app.MapPost("/signout", async Task<Results<NoContent, RedirectHttpResult>> (HttpContext http) =>
+        app.MapPost("/signout", async Task<Results<NoContent, RedirectHttpResult>> (HttpContext http, AdminAccounts accounts) =>
         {
+            // The cookie itself ends too, not only the browser's copy: its account's stamp changes (AdminAccount.SessionStamp).
+            var signedIn = await http.AuthenticateAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            if (Guid.TryParse(signedIn.Principal?.FindFirst(AdminAccounts.AccountClaim)?.Value, out var accountId))
+                await accounts.EndSessionsAsync(accountId, http.RequestAborted);
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             // The console's sign-out button is a form: send the browser on to the sign-in page.
             return http.Request.HasFormContentType && (await http.Request.ReadFormAsync(http.RequestAborted)).ContainsKey(ConsoleAuth.ReturnUrlField)
@@ -114,7 +118,8 @@ public static class SignInApi
         }
 
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, account.UserName), new Claim(ClaimTypes.Role, account.Role.ToString()), new Claim(AdminAccounts.AccountClaim, account.Id.ToString())],
+            [new Claim(ClaimTypes.Name, account.UserName), new Claim(ClaimTypes.Role, account.Role.ToString()), new Claim(AdminAccounts.AccountClaim, account.Id.ToString()),
+                new Claim(AdminAccounts.StampClaim, account.SessionStamp ?? "")],
             CookieAuthenticationDefaults.AuthenticationScheme);
         throttle.Succeeded(userName);
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));

@@ -43,6 +43,10 @@ public static class GraphRequestBody
     public static async Task<(T? Body, Microsoft.AspNetCore.Http.HttpResults.BadRequest<GraphErrorBody>? Error)> ReadAsync<T>(HttpContext http)
         where T : class
     {
+        // JSON only: a form or text/plain body is what a page of another site can send without asking (CSRF).
+        if (!http.Request.HasJsonContentType())
+            return (null, TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest,
+                $"The request body must be JSON (Content-Type: application/json), not '{http.Request.ContentType}'.")));
         try
         {
             var body = await System.Text.Json.JsonSerializer.DeserializeAsync<T>(http.Request.Body, System.Text.Json.JsonSerializerOptions.Web, http.RequestAborted);
