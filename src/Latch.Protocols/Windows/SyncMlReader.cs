@@ -544,9 +544,15 @@ internal static class SyncMlReader
     }
 
     // Item's Data: text, or markup kept as its inner XML (MS-MDM §2.2.5.1 allows both).
-    private static string ReadData(XmlReader reader, out bool isXml)
+    private static string ReadData(XmlReader reader, out bool isXml) => ReadContent(reader, markupAllowed: true, out isXml);
+
+    // A text-only element: its text as sent (entities and CDATA resolved); markup inside is refused.
+    private static string ReadText(XmlReader reader) => ReadContent(reader, markupAllowed: false, out _);
+
+    private static string ReadContent(XmlReader reader, bool markupAllowed, out bool isXml)
     {
         isXml = false;
+        var element = reader.LocalName;
         if (reader.IsEmptyElement)
         {
             reader.Read();
@@ -567,7 +573,7 @@ internal static class SyncMlReader
                 case XmlNodeType.SignificantWhitespace:
                     if (markup is not null)
                     {
-                        SyncMlWriter.AppendEscaped(markup, reader.Value, "Data");
+                        SyncMlWriter.AppendEscaped(markup, reader.Value, element);
                     }
                     else if (single is null && text is null)
                     {
@@ -581,12 +587,14 @@ internal static class SyncMlReader
 
                     reader.Read();
                     break;
+                case XmlNodeType.Element when !markupAllowed:
+                    throw Error(reader, $"<{element}> must hold text, not the element <{reader.Name}>.");
                 case XmlNodeType.Element:
                     CheckDepth(reader);
                     if (markup is null)
                     {
                         markup = new StringBuilder();
-                        SyncMlWriter.AppendEscaped(markup, text?.ToString() ?? single ?? "", "Data");
+                        SyncMlWriter.AppendEscaped(markup, text?.ToString() ?? single ?? "", element);
                         isXml = true;
                     }
 
@@ -595,53 +603,6 @@ internal static class SyncMlReader
                 case XmlNodeType.EndElement:
                     reader.Read();
                     return markup?.ToString() ?? text?.ToString() ?? single ?? "";
-                case XmlNodeType.None:
-                    throw Error(reader, "The document ends inside <Data>.");
-                default:
-                    reader.Read();
-                    break;
-            }
-        }
-    }
-
-    // A text-only element: its text as sent (entities and CDATA resolved); markup inside is refused.
-    private static string ReadText(XmlReader reader)
-    {
-        var element = reader.LocalName;
-        if (reader.IsEmptyElement)
-        {
-            reader.Read();
-            return "";
-        }
-
-        reader.Read();
-        string? single = null;
-        StringBuilder? text = null;
-        while (true)
-        {
-            switch (reader.NodeType)
-            {
-                case XmlNodeType.Text:
-                case XmlNodeType.CDATA:
-                case XmlNodeType.Whitespace:
-                case XmlNodeType.SignificantWhitespace:
-                    if (single is null && text is null)
-                    {
-                        single = reader.Value;
-                    }
-                    else
-                    {
-                        (text ??= new StringBuilder(single)).Append(reader.Value);
-                        single = null;
-                    }
-
-                    reader.Read();
-                    break;
-                case XmlNodeType.EndElement:
-                    reader.Read();
-                    return text?.ToString() ?? single ?? "";
-                case XmlNodeType.Element:
-                    throw Error(reader, $"<{element}> must hold text, not the element <{reader.Name}>.");
                 case XmlNodeType.None:
                     throw Error(reader, $"The document ends inside <{element}>.");
                 default:

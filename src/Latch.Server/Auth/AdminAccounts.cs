@@ -69,7 +69,7 @@ public sealed class AdminAccounts(LatchDbContext db, IPasswordHasher<AdminAccoun
         return (null, locks);
     }
 
-    /// <summary>An Administrator lifts an account's lock; false when there is no such account.</summary>
+    /// <summary>An Administrator lifts an account's lock: its user name, or null when there is no such account.</summary>
     public async Task<string?> UnlockAsync(Guid id, CancellationToken cancellationToken = default)
     {
         var account = await db.AdminAccounts.FirstOrDefaultAsync(a => a.Id == id, cancellationToken);

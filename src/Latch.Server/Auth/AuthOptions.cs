@@ -22,4 +22,8 @@ public static class Policies
 
     /// <summary>Administrator only: tokens, accounts.</summary>
     public const string Administer = "latch.administer";
+
+    /// <summary>Whether the caller may enrol devices for another user or for a known device (profiles, codes): an Administrator or Help Desk Operator.</summary>
+    public static bool CanEnrolForOthers(HttpContext http) =>
+        http.User.IsInRole(nameof(Latch.Core.Access.AdminRole.Administrator)) || http.User.IsInRole(nameof(Latch.Core.Access.AdminRole.HelpDeskOperator));
 }

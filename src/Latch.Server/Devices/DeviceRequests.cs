@@ -50,6 +50,10 @@ public static class DeviceRequests
         return TypedResults.Text(reason, statusCode: status);
     }
 
+    /// <summary>Whether the request's Content-Type is this media type (parameters such as charset aside).</summary>
+    public static bool IsContentType(HttpRequest request, string expected) =>
+        request.ContentType is { } actual && actual.Split(';')[0].Trim().Equals(expected, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>An audit detail cut to what the audit table holds.</summary>
     public static string Truncate(string text) => text.Length <= 4000 ? text : text[..4000];
 }

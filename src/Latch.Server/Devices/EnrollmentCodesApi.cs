@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Latch.Core.Access;
 using Latch.Core.Data;
 using Latch.Core.Enrollment;
 using Latch.Server.Auth;
@@ -58,7 +57,7 @@ public static class EnrollmentCodesApi
         if (target is null)
             return TypedResults.NotFound(request.User is null ? UsersApi.NotAUser(http)
                 : GraphErrorBody.Of(GraphErrorCodes.ResourceNotFound, $"There is no user '{request.User}'."));
-        if ((me is null || me.Id != target.Id || request.Device is not null) && !CanEnrolForOthers(http))
+        if ((me is null || me.Id != target.Id || request.Device is not null) && !Policies.CanEnrolForOthers(http))
             return TypedResults.Json(GraphErrorBody.Of(GraphErrorCodes.AuthorizationRequestDenied,
                 "Only an Administrator or Help Desk Operator can issue an enrolment code for another user or for a known device."),
                 statusCode: StatusCodes.Status403Forbidden);
@@ -77,6 +76,4 @@ public static class EnrollmentCodesApi
             new EnrollmentCodeResource(issued.Id.ToString(), issued.Code, issued.UserPrincipalName, issued.ExpiresAt));
     }
 
-    private static bool CanEnrolForOthers(HttpContext http) =>
-        http.User.IsInRole(nameof(AdminRole.Administrator)) || http.User.IsInRole(nameof(AdminRole.HelpDeskOperator));
 }

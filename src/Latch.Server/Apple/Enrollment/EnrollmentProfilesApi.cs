@@ -1,4 +1,3 @@
-using Latch.Core.Access;
 using Latch.Core.Data;
 using Latch.Core.Devices;
 using Latch.Core.Enrollment;
@@ -43,7 +42,7 @@ public static class EnrollmentProfilesApi
         }
 
         var forSomeoneElse = me is null || target.Id != me.Id;
-        if ((forSomeoneElse || device is not null) && !CanEnrolForOthers(http))
+        if ((forSomeoneElse || device is not null) && !Policies.CanEnrolForOthers(http))
             return TypedResults.Json(GraphErrorBody.Of(GraphErrorCodes.AuthorizationRequestDenied,
                 "Only an Administrator or Help Desk Operator can download an enrolment profile for another user or for a known device."),
                 statusCode: StatusCodes.Status403Forbidden);
@@ -64,8 +63,6 @@ public static class EnrollmentProfilesApi
         return TypedResults.File(profile, AppleEnrollmentProfile.ContentType, "latch-enrollment.mobileconfig");
     }
 
-    private static bool CanEnrolForOthers(HttpContext http) =>
-        http.User.IsInRole(nameof(AdminRole.Administrator)) || http.User.IsInRole(nameof(AdminRole.HelpDeskOperator));
 
     private static Uri BaseUrlOf(HttpContext http) => new($"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}/");
 }

@@ -26,7 +26,7 @@ public sealed class AppleDeviceRequests(IServiceProvider services, MdmSignatureV
     /// <summary>The request, or the answer that refuses it.</summary>
     public async Task<(AppleDeviceRequest? Request, IResult? Refusal)> ReadAsync(HttpContext http, string contentType)
     {
-        if (!IsContentType(http.Request.ContentType, contentType))
+        if (!DeviceRequests.IsContentType(http.Request, contentType))
             return (null, TypedResults.Text($"This endpoint takes {contentType}, not '{http.Request.ContentType}'.",
                 statusCode: StatusCodes.Status415UnsupportedMediaType));
 
@@ -80,7 +80,5 @@ public sealed class AppleDeviceRequests(IServiceProvider services, MdmSignatureV
     public Task<IResult> RefuseAsync(HttpContext http, int status, string reason, string? thumbprint, Guid? deviceId = null) =>
         DeviceRequests.RefuseAsync(http, services.GetRequiredService<LatchDbContext>(), clock, logger, "Apple", status, reason, thumbprint, deviceId);
 
-    private static bool IsContentType(string? actual, string expected) =>
-        actual is not null && actual.Split(';')[0].Trim().Equals(expected, StringComparison.OrdinalIgnoreCase);
 
 }

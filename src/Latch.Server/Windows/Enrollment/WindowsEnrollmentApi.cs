@@ -206,7 +206,7 @@ public sealed class WindowsEnrollmentFaults(LatchDbContext db, IOptions<WindowsO
 {
     public async Task<(T? Message, IResult? Refusal)> ReadAsync<T>(HttpContext http, Func<ReadOnlyMemory<byte>, T> decode, string what) where T : class
     {
-        if (http.Request.ContentType?.Split(';')[0].Trim().Equals(EnrollmentSoap.ContentType, StringComparison.OrdinalIgnoreCase) != true)
+        if (!DeviceRequests.IsContentType(http.Request, EnrollmentSoap.ContentType))
             return (null, TypedResults.Text($"This endpoint takes {EnrollmentSoap.ContentType}, not '{http.Request.ContentType}'.",
                 statusCode: StatusCodes.Status415UnsupportedMediaType));
         var body = await DeviceRequests.ReadAsync(http.Request, options.Value.MaxMessageBytes, http.RequestAborted);

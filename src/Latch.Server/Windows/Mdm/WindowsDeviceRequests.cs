@@ -22,7 +22,7 @@ public sealed class WindowsDeviceRequests(IServiceProvider services, DeviceCerti
 {
     public async Task<(WindowsDeviceRequest? Request, IResult? Refusal)> ReadAsync(HttpContext http, string contentType)
     {
-        if (!IsContentType(http.Request.ContentType, contentType))
+        if (!DeviceRequests.IsContentType(http.Request, contentType))
             return (null, await RefuseAsync(http, StatusCodes.Status415UnsupportedMediaType,
                 $"This endpoint takes {contentType}, not '{http.Request.ContentType}'.", null));
 
@@ -82,6 +82,4 @@ public sealed class WindowsDeviceRequests(IServiceProvider services, DeviceCerti
     public Task<IResult> RefuseAsync(HttpContext http, int status, string reason, string? thumbprint, Guid? deviceId = null) =>
         DeviceRequests.RefuseAsync(http, services.GetRequiredService<LatchDbContext>(), clock, logger, "Windows", status, reason, thumbprint, deviceId);
 
-    private static bool IsContentType(string? actual, string expected) =>
-        actual is not null && actual.Split(';')[0].Trim().Equals(expected, StringComparison.OrdinalIgnoreCase);
 }
