@@ -3,34 +3,29 @@ using Latch.Core.Tests.Storage;
 using Latch.Devices.Windows;
 using Latch.Protocols.Windows;
 using Latch.Server.Tests.Channels;
+using Latch.Server.Tests.Windows.Mdm;
 using Latch.Server.Windows.Mdm;
 
 namespace Latch.Server.Tests.Windows;
 
 /// <summary>The Windows channel's harness for the channel contract: MS-MDE2 enrolment, OMA-DM over TLS with the issued certificate, WNS to a fake.</summary>
-public abstract class WindowsChannelHarness(StorageBackend backend) : IChannelHarness, IAsyncLifetime
+public abstract class WindowsChannelHarness(StorageBackend backend) : WindowsServerFixture(withPush: true, backend: backend), IChannelHarness
 {
-    private WindowsTestServer _server = null!;
+    public HttpClient Admin => Server.Admin;
 
-    public HttpClient Admin => _server.Admin;
-
-    public IServiceProvider Services => _server.App.Services;
+    public IServiceProvider Services => Server.App.Services;
 
     public PasscodeSource ResetPasscode => PasscodeSource.FromDevice; // LockAndResetPIN makes it, NewPINValue returns it once
-
-    public async ValueTask InitializeAsync() => _server = await WindowsTestServer.StartAsync(backend, withPush: true);
-
-    public async ValueTask DisposeAsync() => await _server.DisposeAsync();
 
     // A Windows Phone 8.1 resets its PIN on every build; pushes reach the fake WNS but start no session: the contract drives them.
     public async Task<IChannelDevice> EnrolledDeviceAsync()
     {
-        var simulated = await _server.EnrolledDeviceAsync(new SimulatedWindowsDeviceOptions { Kind = WindowsDeviceKind.WindowsPhone81, EcdsaKey = true },
+        var simulated = await Server.EnrolledDeviceAsync(new SimulatedWindowsDeviceOptions { Kind = WindowsDeviceKind.WindowsPhone81, EcdsaKey = true },
             wakeOnPush: false);
-        return new WindowsChannelDevice(_server, simulated, await _server.DeviceIdOfAsync(simulated));
+        return new WindowsChannelDevice(Server, simulated, await Server.DeviceIdOfAsync(simulated));
     }
 
-    public int WakeUpsOf(IChannelDevice device) => _server.Wns!.NotificationsTo(((WindowsChannelDevice)device).Simulated.PushChannelUri!).Count;
+    public int WakeUpsOf(IChannelDevice device) => Server.Wns!.NotificationsTo(((WindowsChannelDevice)device).Simulated.PushChannelUri!).Count;
 
     private sealed class WindowsChannelDevice(WindowsTestServer server, SimulatedWindowsDevice simulated, Guid deviceId) : IChannelDevice
     {
