@@ -12,10 +12,12 @@ namespace Latch.Server.Tests;
 /// <summary>Last check-in times, written in batches by one prepared statement, on each database.</summary>
 public abstract class CheckInRecorderContract(StorageBackend backend) : IAsyncLifetime
 {
-    private static readonly DateTimeOffset Start = new(2026, 11, 28, 9, 0, 0, TimeSpan.Zero);
+    protected static readonly DateTimeOffset Start = new(2026, 11, 28, 9, 0, 0, TimeSpan.Zero);
     private readonly FakeTimeProvider _clock = new(Start);
     private TestDatabase? _database;
+    protected TestDatabase? Database => _database;
     private LatchAppFactory _app = null!;
+    protected LatchAppFactory App => _app;
 
     public async ValueTask InitializeAsync()
     {
@@ -81,7 +83,7 @@ public abstract class CheckInRecorderContract(StorageBackend backend) : IAsyncLi
         Assert.Equal(Start.AddHours(2), await LastCheckInAsync(device));
     }
 
-    private async Task<Guid> AddDeviceAsync(string name)
+    protected async Task<Guid> AddDeviceAsync(string name)
     {
         await using var scope = _app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LatchDbContext>();
@@ -91,7 +93,7 @@ public abstract class CheckInRecorderContract(StorageBackend backend) : IAsyncLi
         return device.Id;
     }
 
-    private async Task<DateTimeOffset?> LastCheckInAsync(Guid device)
+    protected async Task<DateTimeOffset?> LastCheckInAsync(Guid device)
     {
         await using var scope = _app.Services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<LatchDbContext>().Devices
@@ -101,4 +103,49 @@ public abstract class CheckInRecorderContract(StorageBackend backend) : IAsyncLi
 
 public sealed class CheckInRecorderOnSqlite() : CheckInRecorderContract(SqliteBackend.Instance);
 
-public sealed class CheckInRecorderOnPostgres() : CheckInRecorderContract(PostgresBackend.Instance);
+public sealed class CheckInRecorderOnPostgres() : CheckInRecorderContract(PostgresBackend.Instance)
+{
+    /// <summary>
+    /// The race seen under load (issue 21): a device's write holds one row and wants another that the flush holds.
+    /// PostgreSQL aborts the side that waited first — here the flush — and its check-in times must still be written.
+    /// </summary>
+    [Fact]
+    public async Task Flush_ThatLosesADeadlockToADevicesWrite_StillWritesEveryCheckIn()
+    {
+        var devices = new[] { await AddDeviceAsync("First"), await AddDeviceAsync("Second") }.Order().ToArray();
+        var recorder = App.Services.GetRequiredService<CheckInRecorder>();
+        foreach (var device in devices) recorder.Record(device);
+
+        await using var deviceWrite = Database!.NewContext();
+        await using var transaction = await deviceWrite.Database.BeginTransactionAsync(TestContext.Current.CancellationToken);
+        await RenameAsync(deviceWrite, devices[1]); // holds the row the flush takes second
+        var flush = recorder.FlushAsync(CancellationToken.None); // takes the first row, then waits for the second
+        await WaitForABlockedBackendAsync();
+        try
+        {
+            await RenameAsync(deviceWrite, devices[0]); // now each side waits for the other
+            await transaction.CommitAsync(TestContext.Current.CancellationToken);
+        }
+        catch (Exception exception) when (exception.InnerException is Npgsql.PostgresException { SqlState: "40P01" } or Npgsql.PostgresException { SqlState: "40P01" })
+        {
+            // PostgreSQL chose the device's write this time: the flush went through on its first attempt.
+        }
+        await flush;
+        await recorder.FlushAsync(CancellationToken.None); // whatever a lost attempt kept back
+
+        foreach (var device in devices) Assert.Equal(Start, await LastCheckInAsync(device));
+    }
+
+    private static Task<int> RenameAsync(LatchDbContext db, Guid device) =>
+        db.Devices.Where(d => d.Id == device).ExecuteUpdateAsync(set => set.SetProperty(d => d.Name, $"Renamed {device}"), TestContext.Current.CancellationToken);
+
+    private async Task WaitForABlockedBackendAsync()
+    {
+        await using var observer = Database!.NewContext();
+        // pg_stat_activity is the only signal of a backend waiting for a row lock; it is read until it shows one.
+        while (await observer.Database.SqlQueryRaw<int>(
+                   "SELECT count(*)::int AS \"Value\" FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+               .SingleAsync(TestContext.Current.CancellationToken) == 0)
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+    }
+}

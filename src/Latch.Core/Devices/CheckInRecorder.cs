@@ -25,32 +25,61 @@ public sealed class CheckInRecorder(IServiceScopeFactory scopes, TimeProvider cl
 
     public void Record(Guid deviceId) => _pending[deviceId] = clock.GetUtcNow();
 
-    /// <summary>Writes what was recorded since the last flush.</summary>
+    /// <summary>
+    /// Writes what was recorded since the last flush. Rows are locked in one order (by id), so two servers' flushes never
+    /// deadlock each other; a chunk that loses a deadlock to a device's own write (PostgreSQL aborts one side) is tried
+    /// again, and what still could not be written is kept for the next flush rather than lost.
+    /// </summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
         if (_pending.IsEmpty) return;
         var batch = Interlocked.Exchange(ref _pending, new ConcurrentDictionary<Guid, DateTimeOffset>());
+        var ordered = batch.OrderBy(entry => entry.Key).ToArray();
+        var written = 0;
         try
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<LatchDbContext>();
             var update = Statements.GetValue(db.Model, model => UpdateStatement(model, db.GetService<ISqlGenerationHelper>()));
             // Short transactions: SQLite has one writer, and the devices' own writes (WriteBatcher) wait while one is open.
-            foreach (var chunk in batch.Chunk(ChunkSize))
+            foreach (var chunk in ordered.Chunk(ChunkSize))
+            {
+                await WriteChunkAsync(db, update, chunk, cancellationToken);
+                written += chunk.Length;
+            }
+        }
+        catch (Exception exception)
+        {
+            var kept = ordered.AsSpan(written);
+            foreach (var (deviceId, at) in kept)
+                _pending.AddOrUpdate(deviceId, at, (_, recordedSince) => recordedSince > at ? recordedSince : at);
+            if (exception is OperationCanceledException) throw;
+            logger.LogWarning(exception, "Could not record the last check-in of {Count} device(s) yet: the next flush tries again.", kept.Length);
+        }
+    }
+
+    private async Task WriteChunkAsync(LatchDbContext db, PreparedStatement update, KeyValuePair<Guid, DateTimeOffset>[] chunk,
+        CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
             {
                 await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
                 foreach (var (deviceId, at) in chunk)
                     await update.ExecuteAsync(db, cancellationToken, at, deviceId);
                 await transaction.CommitAsync(cancellationToken);
+                return;
             }
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            // Losing a batch of "last seen" times is harmless: the next check-in records them again.
-            logger.LogWarning(exception, "Could not record the last check-in of {Count} device(s).", batch.Count);
+            catch (Exception exception) when (exception is not OperationCanceledException && attempt < ChunkAttempts)
+            {
+                // Most often a deadlock with a device's write on the same rows, which has gone through by now.
+                logger.LogDebug(exception, "Writing {Count} last check-in(s) failed (attempt {Attempt}); trying again.", chunk.Length, attempt);
+            }
         }
     }
 
+    private const int ChunkAttempts = 3;
     private const int ChunkSize = 500;
 
     // Prepared (see PreparedStatement): a fleet's worth of one-row updates every few seconds, ≈ 20 µs each instead of
