@@ -103,7 +103,7 @@ public static class ActionRequestsApi
         var given = new object?[] { body.DeviceIds, body.GroupId, body.UserId, body.Filter }.Count(v => v is not null);
         if (given != 1)
             return Fail(TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest,
-                "Give exactly one of deviceIds, groupId, userId or filter.")));
+                "Give either deviceIds or groupId (or userId, or filter): exactly one of them.")));
 
         if (body.DeviceIds is { } texts)
         {
