@@ -336,6 +336,35 @@ public sealed class DeviceActions(LatchDbContext db, CommandQueue queue, BulkIns
         await transaction.CommitAsync(cancellationToken);
     }
 
+    /// <summary>How many of a request's devices are in each state: one grouped read, whatever the request's size.</summary>
+    public async Task<IReadOnlyDictionary<DeviceActionState, int>> CountsAsync(Guid requestId, CancellationToken cancellationToken = default) =>
+        (await db.DeviceActions.AsNoTracking().Where(a => a.RequestId == requestId)
+            .GroupBy(a => a.State).Select(g => new { g.Key, Count = g.Count() })
+            .ToListAsync(cancellationToken))
+        .ToDictionary(g => g.Key, g => g.Count);
+
+    /// <summary>
+    /// Cancels every action of a request that is still pending (its command not fetched yet); actions already sent,
+    /// or fetched while this runs, keep going. Returns how many were canceled.
+    /// </summary>
+    public async Task<int> CancelPendingAsync(Guid requestId, string canceledBy, CancellationToken cancellationToken = default)
+    {
+        var pending = await db.DeviceActions.AsNoTracking()
+            .Where(a => a.RequestId == requestId && a.State == DeviceActionState.Pending)
+            .Select(a => a.Id).ToListAsync(cancellationToken);
+        var canceled = 0;
+        foreach (var actionId in pending)
+        {
+            try
+            {
+                await CancelAsync(actionId, canceledBy, cancellationToken);
+                canceled++;
+            }
+            catch (ActionRequestException) { } // fetched by its device meanwhile: it is no longer pending
+        }
+        return canceled;
+    }
+
     /// <summary>A device enrolled again: its old queue is dropped, because commands were addressed to the old enrolment.</summary>
     public Task ReenrollAsync(Guid deviceId, CancellationToken cancellationToken = default) =>
         DropQueueAsync(deviceId, "The device enrolled again before it ran the command; send the action again.",

@@ -3,11 +3,13 @@ using Latch.Core.Actions;
 
 namespace Latch.Server.Graph;
 
-/// <summary>The body of <c>POST managedDevices/executeAction</c>.</summary>
+/// <summary>The body of <c>POST managedDevices/executeAction</c> and <c>previewAction</c>: the action and exactly one way of selecting devices (userId and filter are Latch additions).</summary>
 public sealed record ExecuteActionRequest(
     [property: JsonPropertyName("actionName")] string? ActionName,
     [property: JsonPropertyName("deviceIds")] string?[]? DeviceIds,
     [property: JsonPropertyName("groupId")] string? GroupId,
+    [property: JsonPropertyName("userId")] string? UserId,
+    [property: JsonPropertyName("filter")] string? Filter,
     [property: JsonPropertyName("lostDeviceConfirmed")] bool? LostDeviceConfirmed);
 
 /// <summary>

@@ -36,6 +36,7 @@ public static class ManagedDevicesApi
     {
         var everyDevice = app.MapGroup("/v1.0/deviceManagement/managedDevices").RequireAuthorization(Policies.Read);
         everyDevice.MapPost("/executeAction", ExecuteActionAsync).RequireAuthorization(Policies.RemoteActions);
+        app.MapActionRequests();
         MapDeviceRoutes(everyDevice, (_, _) => Task.FromResult<OwnerScope?>(new OwnerScope(null)), "deviceManagement/managedDevices");
         MapDeviceRoutes(app.MapGroup("/v1.0/users/{user}/managedDevices").RequireAuthorization(Policies.Read), UserScopeAsync, "users('{0}')/managedDevices");
         MapDeviceRoutes(app.MapGroup("/v1.0/me/managedDevices").RequireAuthorization(Policies.Read), MeScopeAsync, "users('{0}')/managedDevices");
@@ -125,44 +126,17 @@ public static class ManagedDevicesApi
     /// outcome; the lists say which were queued (or already in flight), refused by the rules (with reasons), or unknown.
     /// </summary>
     private static async Task<Results<Ok<BulkActionResultResource>, BadRequest<GraphErrorBody>, NotFound<GraphErrorBody>>> ExecuteActionAsync(
-        HttpContext http, DeviceActions actions, GroupDirectory groups)
+        HttpContext http, LatchDbContext db, DeviceActions actions, GroupDirectory groups)
     {
         var (body, invalid) = await GraphRequestBody.ReadAsync<ExecuteActionRequest>(http);
         if (invalid is not null) return invalid;
 
-        RemoteAction action;
-        switch (body!.ActionName)
-        {
-            case "remoteLock": action = RemoteAction.RemoteLock; break;
-            case "resetPasscode": action = RemoteAction.ResetPasscode; break;
-            default:
-                return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest,
-                    $"actionName '{body.ActionName}' is not supported; use 'remoteLock' or 'resetPasscode'."));
-        }
-        if ((body.DeviceIds is null) == (body.GroupId is null))
-            return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, "Give either deviceIds or groupId, not both and not neither."));
-
-        List<Guid> deviceIds;
-        if (body.GroupId is { } groupText)
-        {
-            if (!Guid.TryParse(groupText, out var groupId)
-                || await groups.DevicesInAsync(groupId, http.RequestAborted) is not { } members)
-                return TypedResults.NotFound(GraphErrorBody.Of(GraphErrorCodes.ResourceNotFound, $"There is no group with id '{groupText}'."));
-            deviceIds = await members.Select(d => d.Id).ToListAsync(http.RequestAborted);
-            if (deviceIds.Count == 0)
-                return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, $"The group '{groupText}' has no devices."));
-        }
-        else
-        {
-            deviceIds = new List<Guid>(body.DeviceIds!.Length);
-            foreach (var text in body.DeviceIds!)
-            {
-                if (!Guid.TryParse(text, out var id))
-                    return TypedResults.BadRequest(InvalidId(text ?? "null"));
-                deviceIds.Add(id);
-            }
-            if (deviceIds.Count == 0) return TypedResults.BadRequest(GraphErrorBody.Of(GraphErrorCodes.BadRequest, "Name at least one device."));
-        }
+        if (ActionRequestsApi.ParseAction(body!.ActionName) is not { } action)
+            return TypedResults.BadRequest(ActionRequestsApi.UnknownAction(body.ActionName));
+        var selection = await ActionRequestsApi.SelectAsync(body, db, groups, http.RequestAborted);
+        if (selection.Bad is { } bad) return bad;
+        if (selection.Missing is { } missing) return missing;
+        var deviceIds = selection.DeviceIds ?? await selection.Devices!.Select(d => d.Id).ToListAsync(http.RequestAborted);
 
         try
         {
